@@ -1,0 +1,18 @@
+//===- Passes.h - olmc compiler passes --------------------------*- C++ -*-===//
+#ifndef OLMC_TRANSFORMS_PASSES_H
+#define OLMC_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+#include "olm/Dialect/OLMOps.h"
+
+namespace olmc {
+
+#define GEN_PASS_DECL
+#include "olmc/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "olmc/Transforms/Passes.h.inc"
+
+} // namespace olmc
+
+#endif
