@@ -1,1 +1,60 @@
-int main(){}
+//===- olmc.cpp - the olmc driver: subcommand dispatch --------------------===//
+#include "Commands.h"
+
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+#include <string>
+
+namespace {
+struct Subcommand {
+  const char *name;
+  const char *summary;
+  int (*main)(int, char **);
+};
+
+const Subcommand kSubcommands[] = {
+    {"compile", "compile a model YAML to olm IR (and, later, an artifact)",
+     olmc::compileMain},
+    {"import-hf", "write model YAML for a Hugging Face config.json",
+     olmc::importHFMain},
+};
+
+void printUsage(llvm::raw_ostream &os) {
+  os << "olmc: an ahead-of-time compiler for transformer language models\n\n"
+        "usage: olmc <command> [options]\n\ncommands:\n";
+  for (const Subcommand &s : kSubcommands)
+    os << "  " << s.name << std::string(12 - std::strlen(s.name), ' ')
+       << s.summary << "\n";
+  os << "\n'olmc <command> --help' lists a command's options.\n";
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  if (argc < 2) {
+    printUsage(llvm::errs());
+    return 2;
+  }
+  std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    printUsage(llvm::outs());
+    return 0;
+  }
+  if (command == "--version") {
+    llvm::outs() << "olmc " OLMC_VERSION "\n";
+    return 0;
+  }
+  for (const Subcommand &s : kSubcommands) {
+    if (command != s.name)
+      continue;
+    // Present "olmc compile" as the program name to the option parser.
+    std::string prog = std::string("olmc ") + s.name;
+    argv[1] = prog.data();
+    return s.main(argc - 1, argv + 1);
+  }
+  llvm::errs() << "olmc: error: unknown command '" << command << "'\n";
+  printUsage(llvm::errs());
+  return 2;
+}

@@ -1,0 +1,55 @@
+//===- Pipeline.h - the phases of olmc compile ------------------*- C++ -*-===//
+//
+// A compile runs named phases in order; `--compile-to=PHASE` stops after
+// one, `--dump-phases-to=DIR` writes the IR after each. Later phases
+// (lowering, bufferization, codegen) register here as they are built.
+//
+//===----------------------------------------------------------------------===//
+#ifndef OLMC_PIPELINE_PIPELINE_H
+#define OLMC_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace olmc {
+
+struct CompileOptions {
+  std::string target = "cpu"; // cpu | cuda
+  std::string dtype;          // "" = the model's own
+  int64_t maxSeq = 1024;
+  int64_t maxBatch = 1;
+};
+
+struct Phase {
+  std::string name;
+  std::string description;
+  /// Adds this phase's passes; null for the frontend phase.
+  std::function<void(mlir::PassManager &, const CompileOptions &)> addPasses;
+};
+
+/// All phases in order. The first, "olm", is the frontend's output.
+const std::vector<Phase> &compilePhases();
+
+/// Index of `name` in compilePhases(), or -1.
+int findPhase(llvm::StringRef name);
+
+/// Runs phases 1..last on `module` (phase 0 is the import itself). When
+/// `dumpDir` is non-empty, writes `NN-<phase>.mlir` there after each phase.
+/// `configurePM` applies the command line's pass-manager options.
+mlir::LogicalResult
+runPhases(mlir::ModuleOp module, int last, const CompileOptions &options,
+          llvm::StringRef dumpDir,
+          const std::function<mlir::LogicalResult(mlir::PassManager &)>
+              &configurePM);
+
+/// Writes the module's IR to `path` ("-" = stdout).
+mlir::LogicalResult writeIR(mlir::ModuleOp module, llvm::StringRef path);
+
+} // namespace olmc
+
+#endif

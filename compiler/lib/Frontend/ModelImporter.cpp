@@ -1,0 +1,697 @@
+//===- ModelImporter.cpp - model YAML -> olm dialect ----------------------===//
+//
+// Reads the top level (model, hparams, defs, structure) and the structure
+// nodes; layer nodes are handled in LayerEmitter.cpp. Every node becomes an
+// op located at its YAML key, so verifier errors also point into the file.
+//
+//===----------------------------------------------------------------------===//
+#include "Emitter.h"
+
+#include "olm/Dialect/OLMOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ConvertUTF.h"
+
+#include <memory>
+
+using namespace mlir;
+using namespace llvm;
+
+namespace olmc {
+namespace {
+
+const std::vector<std::string> kStructureKinds = {"block", "residual",
+                                                  "repeat", "parallel"};
+
+bool isIdentifier(StringRef s) { return olm::isValidIndexName(s); }
+
+/// A reusable definition: `defs: NAME: {args: ..., body: ...}`.
+struct Definition {
+  YAML::Node key;
+  YAML::Node body;
+  std::vector<std::string> argNames;
+  std::map<std::string, YAML::Node> defaults; // absent = required
+};
+
+class Importer {
+public:
+  Importer(SourceInfo &src, OpBuilder &builder) : src(src), st(src, builder) {}
+
+  OwningOpRef<ModuleOp> run(const YAML::Node &root);
+
+private:
+  SourceInfo &src;
+  EmitState st;
+  Scope globals;
+  std::map<std::string, Definition> defs;
+
+  OpBuilder &b() { return st.builder; }
+
+  LogicalResult readModelInfo(const YAML::Node &node, std::string &name);
+  LogicalResult readHParams(const YAML::Node &node);
+  LogicalResult readDefs(const YAML::Node &node);
+
+  std::vector<std::string> allKinds() const {
+    std::vector<std::string> kinds = kStructureKinds;
+    for (const std::string &k : layerKinds())
+      kinds.push_back(k);
+    for (auto &d : defs)
+      kinds.push_back(d.first);
+    return kinds;
+  }
+
+  /// A list is a sequence of nodes applied in order; anything else a node.
+  FailureOr<Value> emitBody(const YAML::Node &node, Value input,
+                            const NodeContext &nc);
+  FailureOr<Value> emitNode(const YAML::Node &node, Value input,
+                            const NodeContext &nc);
+  FailureOr<Value> emitStructure(StringRef kind, const YAML::Node &key,
+                                 const YAML::Node &value, Value input,
+                                 const NodeContext &nc);
+  FailureOr<Value> emitDefUse(const Definition &def, StringRef kind,
+                              const YAML::Node &key, const YAML::Node &value,
+                              Value input, const NodeContext &nc);
+
+  /// Builds a structure op with `numChildren` single-block child regions,
+  /// each built by `buildChild(i, input)`.
+  FailureOr<Value>
+  buildStructureOp(StringRef opName, const YAML::Node &key, Value input,
+                   unsigned numChildren, NamedAttrList attrs,
+                   llvm::function_ref<FailureOr<Value>(unsigned, Value)> buildChild,
+                   llvm::function_ref<Type(ArrayRef<Type>)> resultType);
+
+  /// Reads the optional `name` of a structure node into a path.
+  LogicalResult readName(OptionReader &r, const NodeContext &nc,
+                         NodeContext &inner, NamedAttrList &attrs);
+};
+
+OwningOpRef<ModuleOp> Importer::run(const YAML::Node &root) {
+  if (!root.IsMap()) {
+    src.error(root) << "a model file is a mapping with the keys 'model' and "
+                       "'structure' (and optionally 'olmc', 'hparams', "
+                       "'defs')";
+    return nullptr;
+  }
+  OptionReader top(src, root, globals, "the model file");
+  if (failed(top.checkKeys(
+          {"olmc", "model", "hparams", "defs", "imports", "structure"})))
+    return nullptr;
+  if (top.has("olmc")) {
+    auto v = top.getInt("olmc", INT64_MIN, INT64_MAX);
+    if (!v)
+      return nullptr;
+    if (*v != 1) {
+      src.error(top.node("olmc")) << "schema version " << *v
+                                  << " is not supported; this olmc reads "
+                                     "version 1";
+      return nullptr;
+    }
+  }
+  if (top.has("imports")) {
+    src.error(top.keyNode("imports"))
+        << "'imports' (custom combinator definitions in .mlir files) is not "
+           "supported by this version of olmc";
+    return nullptr;
+  }
+  if (!top.has("model"))
+    {
+    (void)top.missing("model");
+    return nullptr;
+  }
+  if (!top.has("structure"))
+    {
+    (void)top.missing("structure");
+    return nullptr;
+  }
+
+  std::string modelName;
+  if (failed(readModelInfo(top.node("model"), modelName)))
+    return nullptr;
+  if (top.has("hparams") && failed(readHParams(top.node("hparams"))))
+    return nullptr;
+  if (top.has("defs") && failed(readDefs(top.node("defs"))))
+    return nullptr;
+
+  Location loc = src.loc(top.keyNode("model"));
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b().setInsertionPointToEnd(module->getBody());
+  auto model = olm::ModelOp::create(b(), src.loc(top.keyNode("structure")),
+                                    b().getStringAttr(modelName),
+                                    TypeAttr::get(st.dtype));
+  Block *body = new Block();
+  model.getBody().push_back(body);
+  auto idsType = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic}, b().getI32Type());
+  Value ids = body->addArgument(idsType, model.getLoc());
+  b().setInsertionPointToEnd(body);
+
+  NodeContext nc;
+  nc.scope = &globals;
+  FailureOr<Value> logits = emitBody(top.node("structure"), ids, nc);
+  if (failed(logits))
+    return nullptr;
+  olm::YieldOp::create(b(), model.getLoc(), ValueRange{*logits});
+  if (failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}
+
+LogicalResult Importer::readModelInfo(const YAML::Node &node,
+                                      std::string &name) {
+  OptionReader r(src, node, globals, "'model'");
+  if (failed(r.checkKeys({"name", "dtype", "description"})))
+    return failure();
+  if (!node.IsMap())
+    return src.error(node) << "'model' expects a mapping with 'name' and "
+                              "'dtype'",
+           failure();
+  if (!r.has("name"))
+    return r.missing("name");
+  auto n = r.getString("name");
+  if (!n)
+    return failure();
+  if (!isIdentifier(*n)) {
+    src.error(r.node("name")) << "model name '" << *n
+                              << "' must be an identifier "
+                                 "([A-Za-z_][A-Za-z0-9_]*)";
+    return failure();
+  }
+  name = *n;
+  if (r.has("description") && !r.getString("description"))
+    return failure();
+  std::string dtype = "f32";
+  if (r.has("dtype")) {
+    auto d = r.getChoice("dtype", {"f32", "f16", "bf16"});
+    if (!d)
+      return failure();
+    dtype = *d;
+  }
+  st.dtype = dtype == "f32"   ? Type(b().getF32Type())
+             : dtype == "f16" ? Type(b().getF16Type())
+                              : Type(b().getBF16Type());
+  return success();
+}
+
+LogicalResult Importer::readHParams(const YAML::Node &node) {
+  if (!node.IsMap()) {
+    src.error(node) << "'hparams' expects a mapping of name to value";
+    return failure();
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!src.visit(it->first))
+      return failure();
+    std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (!isIdentifier(name)) {
+      src.error(it->first) << "hyperparameter name '" << name
+                           << "' must be an identifier "
+                              "([A-Za-z_][A-Za-z0-9_]*)";
+      return failure();
+    }
+    if (globals.hasLocal(name)) {
+      src.error(it->first) << "duplicate hyperparameter '" << name << "'";
+      return failure();
+    }
+    std::optional<HValue> v = evaluateNode(src, it->second, globals);
+    if (!v)
+      return failure();
+    globals.set(name, *v);
+  }
+  return success();
+}
+
+LogicalResult Importer::readDefs(const YAML::Node &node) {
+  if (!node.IsMap()) {
+    src.error(node) << "'defs' expects a mapping of definition name to "
+                       "{args, body}";
+    return failure();
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!src.visit(it->first))
+      return failure();
+    std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (!isIdentifier(name)) {
+      src.error(it->first) << "definition name '" << name
+                           << "' must be an identifier";
+      return failure();
+    }
+    if (isLayerKind(name) || llvm::is_contained(kStructureKinds, name)) {
+      src.error(it->first) << "definition '" << name
+                           << "' would hide the built-in node kind of that "
+                              "name";
+      return failure();
+    }
+    if (defs.count(name)) {
+      src.error(it->first) << "duplicate definition '" << name << "'";
+      return failure();
+    }
+    OptionReader r(src, it->second, globals, "definition '" + name + "'",
+                   it->first);
+    if (failed(r.checkKeys({"args", "body", "description"})))
+      return failure();
+    if (!r.has("body"))
+      return r.missing("body");
+    Definition def;
+    def.key = it->first;
+    def.body = r.node("body");
+    if (r.has("args")) {
+      YAML::Node args = r.node("args");
+      auto addArg = [&](const YAML::Node &argKey) -> LogicalResult {
+        std::string arg = argKey.IsScalar() ? argKey.Scalar() : "";
+        if (!isIdentifier(arg) || arg == "name") {
+          src.error(argKey) << "argument name '" << arg
+                            << "' must be an identifier other than 'name'";
+          return failure();
+        }
+        if (llvm::is_contained(def.argNames, arg)) {
+          src.error(argKey) << "duplicate argument '" << arg << "'";
+          return failure();
+        }
+        def.argNames.push_back(arg);
+        return success();
+      };
+      if (args.IsSequence()) {
+        for (const YAML::Node &a : args)
+          if (!src.visit(a) || failed(addArg(a)))
+            return failure();
+      } else if (args.IsMap()) {
+        for (auto a = args.begin(); a != args.end(); ++a) {
+          if (!src.visit(a->first) || failed(addArg(a->first)))
+            return failure();
+          def.defaults[a->first.Scalar()] = a->second;
+        }
+      } else if (!args.IsNull()) {
+        src.error(args) << "'args' expects a list of names or a mapping of "
+                           "name to default value";
+        return failure();
+      }
+    }
+    defs[name] = def;
+  }
+  return success();
+}
+
+FailureOr<Value> Importer::emitBody(const YAML::Node &node, Value input,
+                                    const NodeContext &nc) {
+  if (!node.IsSequence())
+    return emitNode(node, input, nc);
+  if (!src.visit(node))
+    return failure();
+  if (node.size() == 0) {
+    src.error(node) << "empty list of nodes";
+    return failure();
+  }
+  Value x = input;
+  for (const YAML::Node &child : node) {
+    FailureOr<Value> y = emitNode(child, x, nc);
+    if (failed(y))
+      return failure();
+    x = *y;
+  }
+  return x;
+}
+
+FailureOr<Value> Importer::emitNode(const YAML::Node &node, Value input,
+                                    const NodeContext &nc) {
+  if (!src.visit(node))
+    return failure();
+  if (nc.depth >= src.limits.maxNodeDepth) {
+    src.error(node) << "structure nested deeper than "
+                    << src.limits.maxNodeDepth << " levels";
+    return failure();
+  }
+  NodeContext inner = nc;
+  inner.depth = nc.depth + 1;
+  if (node.IsSequence()) {
+    // A nested list is an anonymous block.
+    NamedAttrList attrs;
+    return buildStructureOp(
+        "olm.block", node, input, 1, attrs,
+        [&](unsigned, Value arg) { return emitBody(node, arg, inner); },
+        [](ArrayRef<Type> outs) { return outs[0]; });
+  }
+  if (!node.IsMap() || node.size() != 1) {
+    std::string found;
+    if (node.IsMap())
+      for (auto it = node.begin(); it != node.end(); ++it)
+        found += (found.empty() ? "" : ", ") +
+                 (it->first.IsScalar() ? it->first.Scalar() : "?");
+    auto diag = src.error(node);
+    diag << "expected a node: a mapping with exactly one key, its kind "
+            "(e.g. 'rmsnorm: {dim: 64}'), or a list of nodes";
+    if (node.IsMap())
+      diag << "; found " << (node.size() == 0 ? "no keys" : "keys " + found);
+    if (node.IsMap() && node.size() > 1)
+      diag << " (is an option indented at the level of the kind?)";
+    return failure();
+  }
+  auto entry = node.begin();
+  const YAML::Node key = entry->first;
+  const YAML::Node value = entry->second;
+  std::string kind = key.IsScalar() ? key.Scalar() : "";
+  if (llvm::is_contained(kStructureKinds, kind))
+    return emitStructure(kind, key, value, input, inner);
+  if (isLayerKind(kind))
+    return emitLayer(st, kind, key, value, input, inner);
+  auto def = defs.find(kind);
+  if (def != defs.end())
+    return emitDefUse(def->second, kind, key, value, input, inner);
+  src.error(key) << "unknown node kind '" << kind << "'"
+                 << didYouMean(kind, allKinds())
+                 << " (built-in kinds: " << joinNames(kStructureKinds) << ", "
+                 << joinNames(layerKinds())
+                 << (defs.empty() ? "" : "; or a name from 'defs'") << ")";
+  return failure();
+}
+
+LogicalResult Importer::readName(OptionReader &r, const NodeContext &nc,
+                                 NodeContext &inner, NamedAttrList &attrs) {
+  inner = nc;
+  if (!r.has("name"))
+    return success();
+  auto name = r.getString("name");
+  if (!name)
+    return failure();
+  std::string out, error;
+  if (name->empty() || !olm::substituteParamName(*name, {}, out, error)) {
+    src.error(r.node("name")) << (error.empty() ? "empty name" : error);
+    return failure();
+  }
+  inner.path = nc.child(*name);
+  attrs.set("name", b().getStringAttr(*name));
+  return success();
+}
+
+FailureOr<Value> Importer::buildStructureOp(
+    StringRef opName, const YAML::Node &key, Value input, unsigned numChildren,
+    NamedAttrList attrs,
+    llvm::function_ref<FailureOr<Value>(unsigned, Value)> buildChild,
+    llvm::function_ref<Type(ArrayRef<Type>)> resultType) {
+  Location loc = src.loc(key);
+  std::vector<std::unique_ptr<Block>> blocks;
+  SmallVector<Type> outs;
+  for (unsigned i = 0; i < numChildren; ++i) {
+    auto block = std::make_unique<Block>();
+    Value arg = block->addArgument(input.getType(), loc);
+    OpBuilder::InsertionGuard guard(b());
+    b().setInsertionPointToEnd(block.get());
+    FailureOr<Value> out = buildChild(i, arg);
+    if (failed(out))
+      return failure();
+    olm::YieldOp::create(b(), loc, ValueRange{*out});
+    outs.push_back(out->getType());
+    blocks.push_back(std::move(block));
+  }
+  OperationState state(loc, opName);
+  state.addOperands(input);
+  state.addAttributes(attrs);
+  state.addTypes(resultType(outs));
+  for (auto &block : blocks)
+    state.addRegion()->push_back(block.release());
+  return b().create(state)->getResult(0);
+}
+
+FailureOr<Value> Importer::emitStructure(StringRef kind, const YAML::Node &key,
+                                         const YAML::Node &value, Value input,
+                                         const NodeContext &nc) {
+  std::string what = "'" + kind.str() + "'";
+  NamedAttrList attrs;
+  NodeContext inner;
+  auto sameAsInput = [&](ArrayRef<Type>) { return input.getType(); };
+
+  if (kind == "block" || kind == "residual") {
+    std::string opName = "olm." + kind.str();
+    if (value.IsSequence()) {
+      inner = nc;
+      return buildStructureOp(
+          opName, key, input, 1, attrs,
+          [&](unsigned, Value arg) { return emitBody(value, arg, inner); },
+          [&](ArrayRef<Type> outs) {
+            return kind == "block" ? outs[0] : input.getType();
+          });
+    }
+    OptionReader r(src, value, *nc.scope, what, key);
+    if (failed(r.checkKeys({"name", "body"})))
+      return failure();
+    if (!value.IsMap()) {
+      src.error(value) << what << " expects a list of nodes or a mapping "
+                                  "with 'body' (and optionally 'name')";
+      return failure();
+    }
+    if (!r.has("body"))
+      return r.missing("body");
+    if (failed(readName(r, nc, inner, attrs)))
+      return failure();
+    YAML::Node body = r.node("body");
+    return buildStructureOp(
+        opName, key, input, 1, attrs,
+        [&](unsigned, Value arg) { return emitBody(body, arg, inner); },
+        [&](ArrayRef<Type> outs) {
+          return kind == "block" ? outs[0] : input.getType();
+        });
+  }
+
+  OptionReader r(src, value, *nc.scope, what, key);
+  if (kind == "repeat") {
+    if (failed(r.checkKeys({"name", "count", "index", "index_in_name",
+                            "body"})))
+      return failure();
+    if (!r.has("count"))
+      return r.missing("count");
+    if (!r.has("body"))
+      return r.missing("body");
+    auto count = r.getInt("count", 1, src.limits.maxRepeatCount);
+    if (!count)
+      return failure();
+    static const char *kDefaultIndices[] = {"i", "j", "k", "l", "m", "n"};
+    std::string index = nc.repeatDepth < 6
+                            ? kDefaultIndices[nc.repeatDepth]
+                            : "i" + std::to_string(nc.repeatDepth);
+    if (r.has("index")) {
+      auto v = r.getString("index");
+      if (!v)
+        return failure();
+      if (!isIdentifier(*v)) {
+        src.error(r.node("index")) << "index '" << *v
+                                   << "' must be an identifier";
+        return failure();
+      }
+      index = *v;
+    }
+    bool indexInName = true;
+    if (r.has("index_in_name")) {
+      auto v = r.getBool("index_in_name");
+      if (!v)
+        return failure();
+      indexInName = *v;
+    }
+    if (failed(readName(r, nc, inner, attrs)))
+      return failure();
+    if (indexInName)
+      inner.path = inner.child("{" + index + "}");
+    inner.repeatDepth = nc.repeatDepth + 1;
+    attrs.set("count", b().getI64IntegerAttr(*count));
+    attrs.set("index", b().getStringAttr(index));
+    YAML::Node body = r.node("body");
+    return buildStructureOp(
+        "olm.repeat", key, input, 1, attrs,
+        [&](unsigned, Value arg) { return emitBody(body, arg, inner); },
+        sameAsInput);
+  }
+
+  // parallel
+  if (failed(r.checkKeys({"name", "branches", "merge", "dim"})))
+    return failure();
+  if (!r.has("branches"))
+    return r.missing("branches");
+  YAML::Node branches = r.node("branches");
+  if (!branches.IsSequence() || branches.size() == 0) {
+    src.error(branches) << "'branches' of 'parallel' expects a non-empty "
+                           "list; each branch is a node or a list of nodes";
+    return failure();
+  }
+  std::string merge = "sum";
+  if (r.has("merge")) {
+    auto v = r.getChoice("merge", {"sum", "mean", "concat"});
+    if (!v)
+      return failure();
+    merge = *v;
+  }
+  int64_t dim = -1;
+  if (r.has("dim")) {
+    if (merge != "concat") {
+      src.error(r.keyNode("dim")) << "'dim' applies only to merge: concat";
+      return failure();
+    }
+    auto v = r.getInt("dim", -3, 2);
+    if (!v)
+      return failure();
+    dim = *v;
+  }
+  if (failed(readName(r, nc, inner, attrs)))
+    return failure();
+  attrs.set("merge", b().getStringAttr(merge));
+  if (merge == "concat")
+    attrs.set("dim", b().getI64IntegerAttr(dim));
+  std::vector<YAML::Node> list(branches.begin(), branches.end());
+  return buildStructureOp(
+      "olm.parallel", key, input, list.size(), attrs,
+      [&](unsigned i, Value arg) { return emitBody(list[i], arg, inner); },
+      [&](ArrayRef<Type> outs) -> Type {
+        auto first = cast<RankedTensorType>(outs[0]);
+        if (merge != "concat")
+          return first;
+        int64_t axis = dim < 0 ? dim + first.getRank() : dim;
+        SmallVector<int64_t> shape(first.getShape());
+        int64_t total = 0;
+        for (Type t : outs) {
+          auto rt = cast<RankedTensorType>(t);
+          if (rt.getRank() != first.getRank() || rt.isDynamicDim(axis) ||
+              total == ShapedType::kDynamic) {
+            total = ShapedType::kDynamic;
+            continue;
+          }
+          total += rt.getDimSize(axis);
+        }
+        shape[axis] = total;
+        return RankedTensorType::get(shape, first.getElementType());
+      });
+}
+
+FailureOr<Value> Importer::emitDefUse(const Definition &def, StringRef kind,
+                                      const YAML::Node &key,
+                                      const YAML::Node &value, Value input,
+                                      const NodeContext &nc) {
+  if (llvm::is_contained(nc.defStack, kind.str())) {
+    std::string chain;
+    for (const std::string &d : nc.defStack)
+      chain += d + " -> ";
+    src.error(key) << "definition '" << kind << "' uses itself (" << chain
+                   << kind << ")";
+    return failure();
+  }
+  std::string what = "'" + kind.str() + "'";
+  OptionReader r(src, value, *nc.scope, what, key);
+  std::vector<std::string> allowed = def.argNames;
+  allowed.push_back("name");
+  if (failed(r.checkKeys(allowed)))
+    return failure();
+  // Arguments are evaluated where the definition is used; defaults where
+  // it is defined (the global hparams).
+  auto scope = std::make_unique<Scope>(&globals);
+  for (const std::string &arg : def.argNames) {
+    std::optional<HValue> v;
+    if (r.has(arg)) {
+      v = r.value(arg);
+    } else {
+      auto d = def.defaults.find(arg);
+      if (d == def.defaults.end() || d->second.IsNull()) {
+        src.error(value.IsDefined() && value.IsMap() ? value : key)
+            << what << " needs argument '" << arg << "'";
+        return failure();
+      }
+      v = evaluateNode(src, d->second, globals);
+    }
+    if (!v)
+      return failure();
+    scope->set(arg, *v);
+  }
+  NamedAttrList attrs;
+  NodeContext inner;
+  if (failed(readName(r, nc, inner, attrs)))
+    return failure();
+  inner.scope = scope.get();
+  inner.defStack.push_back(kind.str());
+  // A use of a definition is visible in the IR as a named block.
+  attrs.set("name", b().getStringAttr(
+                        r.has("name") ? cast<StringAttr>(attrs.get("name"))
+                                            .getValue()
+                                            .str()
+                                      : kind.str()));
+  return buildStructureOp(
+      "olm.block", key, input, 1, attrs,
+      [&](unsigned, Value arg) { return emitBody(def.body, arg, inner); },
+      [](ArrayRef<Type> outs) { return outs[0]; });
+}
+
+/// Finds the first byte that makes `text` not UTF-8 text (or a NUL).
+std::optional<size_t> findNonText(StringRef text) {
+  const auto *begin = reinterpret_cast<const UTF8 *>(text.data());
+  const auto *p = begin;
+  const auto *end = begin + text.size();
+  while (p < end) {
+    if (*p == 0)
+      return p - begin;
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    unsigned len = getNumBytesForUTF8(*p);
+    if (p + len > end || !isLegalUTF8Sequence(p, p + len))
+      return p - begin;
+    p += len;
+  }
+  return std::nullopt;
+}
+
+std::pair<int, int> lineColOf(StringRef text, size_t offset) {
+  int line = 0, col = 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 0;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importModelYAML(MLIRContext &context, StringRef fileName,
+                                      StringRef text,
+                                      const ImportLimits &limits) {
+  context.loadDialect<olm::OLMDialect>();
+  SourceInfo src(context, fileName, limits);
+  if (text.size() > limits.maxFileBytes) {
+    emitError(src.loc(0, 0)) << "file is " << text.size()
+                             << " bytes; model files are limited to "
+                             << limits.maxFileBytes << " bytes";
+    return nullptr;
+  }
+  if (text.trim().empty()) {
+    emitError(src.loc(0, 0)) << "empty model file: expected a mapping with "
+                                "'model' and 'structure'";
+    return nullptr;
+  }
+  if (auto bad = findNonText(text)) {
+    auto [line, col] = lineColOf(text, *bad);
+    emitError(src.loc(line, col))
+        << "not a text file: byte 0x"
+        << llvm::utohexstr(uint8_t(text[*bad]), /*LowerCase=*/true, 2)
+        << " is not valid UTF-8 text";
+    return nullptr;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception &e) {
+    emitError(src.loc(e.mark.line, e.mark.column))
+        << "malformed YAML: " << e.msg;
+    return nullptr;
+  }
+  try {
+    OpBuilder builder(&context);
+    Importer importer(src, builder);
+    return importer.run(root);
+  } catch (const YAML::Exception &e) {
+    emitError(src.loc(e.mark.line, e.mark.column))
+        << "malformed YAML: " << e.msg;
+    return nullptr;
+  }
+}
+
+} // namespace olmc

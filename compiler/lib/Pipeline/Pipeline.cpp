@@ -1,0 +1,84 @@
+//===- Pipeline.cpp - the phases of olmc compile --------------------------===//
+#include "olmc/Pipeline/Pipeline.h"
+#include "olmc/Transforms/Passes.h"
+
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+
+namespace olmc {
+
+const std::vector<Phase> &compilePhases() {
+  static const std::vector<Phase> phases = {
+      {"olm", "the verified olm module from the frontend (structure kept)",
+       nullptr},
+      {"flat",
+       "structure ops inlined through CombinatorOpInterface "
+       "(olm-lower-combinators)",
+       [](PassManager &pm, const CompileOptions &) {
+         pm.addNestedPass<olm::ModelOp>(createLowerCombinators());
+       }},
+  };
+  return phases;
+}
+
+int findPhase(llvm::StringRef name) {
+  const auto &phases = compilePhases();
+  for (size_t i = 0; i < phases.size(); ++i)
+    if (phases[i].name == name)
+      return int(i);
+  return -1;
+}
+
+LogicalResult writeIR(ModuleOp module, llvm::StringRef path) {
+  std::string error;
+  auto out = openOutputFile(path, &error);
+  if (!out) {
+    llvm::errs() << "olmc: error: " << error << "\n";
+    return failure();
+  }
+  module.print(out->os());
+  out->os() << "\n";
+  out->keep();
+  return success();
+}
+
+LogicalResult
+runPhases(ModuleOp module, int last, const CompileOptions &options,
+          llvm::StringRef dumpDir,
+          const std::function<LogicalResult(PassManager &)> &configurePM) {
+  const auto &phases = compilePhases();
+  auto dump = [&](int i) -> LogicalResult {
+    if (dumpDir.empty())
+      return success();
+    if (std::error_code ec = llvm::sys::fs::create_directories(dumpDir)) {
+      llvm::errs() << "olmc: error: cannot create '" << dumpDir
+                   << "': " << ec.message() << "\n";
+      return failure();
+    }
+    llvm::SmallString<256> path(dumpDir);
+    llvm::sys::path::append(
+        path, llvm::formatv("{0:2}-{1}.mlir", i, phases[i].name).str());
+    for (char &c : path)
+      if (c == ' ')
+        c = '0';
+    return writeIR(module, path);
+  };
+  if (failed(dump(0)))
+    return failure();
+  for (int i = 1; i <= last; ++i) {
+    PassManager pm(module->getName());
+    if (failed(configurePM(pm)))
+      return failure();
+    phases[i].addPasses(pm, options);
+    if (failed(pm.run(module)) || failed(dump(i)))
+      return failure();
+  }
+  return success();
+}
+
+} // namespace olmc
