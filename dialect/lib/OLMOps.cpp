@@ -57,9 +57,16 @@ LogicalResult checkUnaryLayer(Operation *op, int64_t inFeatures,
                               op->getResult(0).getType());
 }
 
+/// Doubles as a person writes them (0.1, not 1.000000e-01).
+std::string fmt(double v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g", v);
+  return buf;
+}
+
 LogicalResult checkPositive(Operation *op, double v, StringRef what) {
   if (!(v > 0.0))
-    return op->emitOpError() << what << " must be > 0, got " << v;
+    return op->emitOpError() << what << " must be > 0, got " << fmt(v);
   return success();
 }
 
@@ -218,6 +225,32 @@ LogicalResult RepeatOp::verifyRegions() {
     return emitOpError("body output type ")
            << bodyType << " must equal the input type " << getInput().getType()
            << " so that iterations chain";
+  // Each iteration has its own weights (a factory, not a shared module):
+  // every parameter name in the body must depend on the index.
+  Operation *shared = nullptr;
+  std::string sharedName;
+  getBody().walk([&](LayerOpInterface layer) {
+    for (NamedAttribute entry : layer.getParamNames()) {
+      auto name = dyn_cast<StringAttr>(entry.getValue());
+      SmallVector<std::string> vars;
+      std::string error;
+      if (!name || !collectParamNameVars(name.getValue(), vars, error))
+        continue; // reported by the layer's own verifier
+      if (!llvm::is_contained(vars, getIndex().str())) {
+        shared = layer;
+        sharedName = name.getValue().str();
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  if (shared)
+    return emitOpError("parameter '")
+           << sharedName << "' does not depend on the repeat index '"
+           << getIndex() << "', so all " << getCount()
+           << " iterations would share it; each iteration needs its own "
+              "weights (put '{"
+           << getIndex() << "}' in the name)";
   if (getResult().getType() != getInput().getType())
     return emitOpError("result type must equal the input type");
   return success();
@@ -322,11 +355,11 @@ LogicalResult AttentionOp::verify() {
       return failure();
     double frac = getRopeFraction().convertToDouble();
     if (!(frac > 0.0 && frac <= 1.0))
-      return emitOpError("rope_fraction must be in (0, 1], got ") << frac;
+      return emitOpError("rope_fraction must be in (0, 1], got ") << fmt(frac);
     int64_t rotary = static_cast<int64_t>(headDim * frac);
     if (rotary < 2 || rotary % 2 != 0)
       return emitOpError("rope_fraction ")
-             << frac << " of head_dim " << headDim
+             << fmt(frac) << " of head_dim " << headDim
              << " gives " << rotary << " rotary dims; it must be even and >= 2";
   } else if (getRopeScaling()) {
     return emitOpError("rope_scaling needs rope_theta");

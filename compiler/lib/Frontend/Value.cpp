@@ -222,6 +222,16 @@ private:
     return HValue::ofFloat(r);
   }
 
+  /// Applies an operator; errors point at the operator.
+  std::optional<HValue> binaryAt(size_t opPos, char op, bool floorDiv,
+                                 const HValue &a, const HValue &b) {
+    size_t after = pos;
+    pos = opPos;
+    std::optional<HValue> r = binary(op, floorDiv, a, b);
+    pos = after;
+    return r;
+  }
+
   std::optional<HValue> parseExpr(int depth) {
     if (depth > kMaxDepth)
       return fail("expression nested too deeply");
@@ -230,11 +240,12 @@ private:
       skip();
       if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-'))
         break;
+      size_t opPos = pos;
       char op = text[pos++];
       std::optional<HValue> rhs = numeric(parseTerm(depth), "arithmetic");
       if (!numeric(lhs, "arithmetic") || !rhs)
         return std::nullopt;
-      lhs = binary(op, false, *lhs, *rhs);
+      lhs = binaryAt(opPos, op, false, *lhs, *rhs);
     }
     return lhs;
   }
@@ -246,6 +257,7 @@ private:
       if (pos >= text.size() ||
           (text[pos] != '*' && text[pos] != '/' && text[pos] != '%'))
         break;
+      size_t opPos = pos;
       char op = text[pos++];
       bool floorDiv = false;
       if (op == '/' && pos < text.size() && text[pos] == '/') {
@@ -255,7 +267,7 @@ private:
       std::optional<HValue> rhs = numeric(parseUnary(depth), "arithmetic");
       if (!numeric(lhs, "arithmetic") || !rhs)
         return std::nullopt;
-      lhs = binary(op, floorDiv, *lhs, *rhs);
+      lhs = binaryAt(opPos, op, floorDiv, *lhs, *rhs);
     }
     return lhs;
   }

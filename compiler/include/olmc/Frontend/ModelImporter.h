@@ -13,7 +13,7 @@ namespace olmc {
 struct ImportLimits {
   size_t maxFileBytes = 16u << 20;
   int maxNodeDepth = 64;
-  size_t maxNodesVisited = 1000000;
+  size_t maxNodesVisited = 100000;
   int64_t maxRepeatCount = 4096;
   int64_t maxDim = int64_t(1) << 24;
   int64_t maxParamElements = int64_t(1) << 36;
