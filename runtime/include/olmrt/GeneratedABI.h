@@ -1,0 +1,52 @@
+//===- GeneratedABI.h - how the runtime calls generated code ----*- C++ -*-===//
+//
+// The CPU code section of an artifact is a shared object that exports the
+// entry points below. The runtime fills an OlmxRunContext and calls one;
+// the generated code calls the kernels of CpuKernels.h, resolved against
+// the running executable (olmrt and olmc export them).
+//
+// Bump kOlmxAbiVersion on any change to this file; the manifest records
+// the version it was compiled for and the loader refuses a mismatch.
+//
+//===----------------------------------------------------------------------===//
+#ifndef OLMRT_GENERATEDABI_H
+#define OLMRT_GENERATEDABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { kOlmxAbiVersion = 1 };
+
+typedef struct OlmxRunContext {
+  /// One pointer per manifest weight, in manifest order, each holding the
+  /// float32 tensor in the manifest's shape (after its transforms).
+  const float *const *weights;
+  /// Activation arena of manifest memory.arena_bytes, 64-byte aligned.
+  float *arena;
+  /// KV cache of manifest memory.kv_cache_bytes; layer l's keys start at
+  /// float offset memory.kv_layers[l].k_offset, laid out
+  /// [max_batch, kv_heads, max_seq, head_dim]; values likewise.
+  float *kv_cache;
+  /// Token ids [batch, seq], validated by the runtime (< vocab).
+  const int32_t *ids;
+  /// Output logits [batch, seq, vocab].
+  float *logits;
+  /// Sizes of this call: batch <= max_batch, pos0 + seq <= max_seq.
+  int64_t batch;
+  int64_t seq;
+  /// Position of the first token of every sequence in this call.
+  int64_t pos0;
+} OlmxRunContext;
+
+/// Entry points exported by the code section (names in the manifest's
+/// entry_points): prefill takes any seq >= 1; decode requires seq == 1.
+typedef int32_t (*OlmxEntryFn)(OlmxRunContext *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif // OLMRT_GENERATEDABI_H
