@@ -150,7 +150,11 @@ void translateGemma2(HFConfig &cfg, YDocument &doc) {
   hp.add("embed_scale", YNode::real(embedScale),
          "sqrt(hidden_size) in " + dtype + ", as Gemma2Model computes it");
   hp.add("attn_scale", YNode::real(std::pow(queryScalar, -0.5)),
-         "query_pre_attn_scalar (" + formatReal(queryScalar) + ") ** -0.5");
+         "query_pre_attn_scalar (" +
+             (cfg.has("query_pre_attn_scalar")
+                  ? showValue(*cfg.get("query_pre_attn_scalar"))
+                  : std::string("absent: 256")) +
+             ") ** -0.5");
   if (attnSoftcap > 0)
     hp.add("attn_softcap", YNode::real(attnSoftcap), "attn_logit_softcapping");
   if (finalSoftcap > 0)

@@ -27,15 +27,15 @@ std::string HFConfig::name(const std::string &key) const {
 }
 
 const json *HFConfig::get(const std::string &key) const {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null())
+  auto it = object->find(key);
+  if (it == object->end() || it->is_null())
     return nullptr;
   return &*it;
 }
 
 bool HFConfig::isNull(const std::string &key) const {
-  auto it = object.find(key);
-  return it != object.end() && it->is_null();
+  auto it = object->find(key);
+  return it != object->end() && it->is_null();
 }
 
 bool HFConfig::has(const std::string &key) const { return get(key); }
@@ -149,7 +149,7 @@ std::optional<HFConfig> HFConfig::child(const std::string &key) {
     mistyped(key, "an object");
     return std::nullopt;
   }
-  return HFConfig(*value, sink, path.empty() ? key : path + "." + key);
+  return HFConfig(*value, *sink, path.empty() ? key : path + "." + key);
 }
 
 } // namespace hf

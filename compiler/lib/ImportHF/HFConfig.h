@@ -34,7 +34,7 @@ class HFConfig {
 public:
   HFConfig(const nlohmann::json &object, ErrorSink &sink,
            std::string path = "")
-      : object(object), sink(sink), path(std::move(path)) {}
+      : object(&object), sink(&sink), path(std::move(path)) {}
 
   /// True when `key` is present and not null (transformers treats a null
   /// like an absent key for every option the importer reads).
@@ -69,15 +69,14 @@ public:
 
   /// `'rope_scaling.factor'`-style name of `key` for messages.
   std::string name(const std::string &key) const;
-  void fail(const std::string &msg) { sink.fail(msg); }
-  bool failed() const { return sink.failed(); }
-  ErrorSink &errors() { return sink; }
+  void fail(const std::string &msg) { sink->fail(msg); }
+  bool failed() const { return sink->failed(); }
 
 private:
   void mistyped(const std::string &key, const char *expected);
 
-  const nlohmann::json &object;
-  ErrorSink &sink;
+  const nlohmann::json *object;
+  ErrorSink *sink;
   std::string path;
 };
 

@@ -38,7 +38,12 @@ public:
   bool end_array() override { return true; }
   bool parse_error(std::size_t, const std::string &,
                    const nlohmann::detail::exception &error) override {
+    // Drop nlohmann's "[json.exception.parse_error.101] " tag; the rest
+    // ("parse error at line 4, column 1: ...") is the useful part.
     message = error.what();
+    size_t tagEnd = message.find("] ");
+    if (message.rfind("[json.exception.", 0) == 0 && tagEnd != std::string::npos)
+      message.erase(0, tagEnd + 2);
     return false;
   }
 };

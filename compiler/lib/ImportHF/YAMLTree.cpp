@@ -158,10 +158,11 @@ public:
   }
 
 private:
-  // Flow style is used only for shallow nodes (a map of scalars, or one
+  // Lines stay within 100 columns, so that a layer with its options fits on
+  // one line where it can. Flow style is used only for shallow nodes (a map of scalars, or one
   // holding such maps, like `weights:`): deeper structure reads better as
   // blocks even when it would fit on a line.
-  static constexpr size_t kMaxLine = 80;
+  static constexpr size_t kMaxLine = 100;
   static constexpr int kMaxFlowDepth = 2;
 
   static int depth(const YNode &node) {
@@ -207,34 +208,54 @@ private:
     return width <= kMaxLine ? text : "";
   }
 
-  void line(const std::string &text, const std::string &comment) {
+  void line(const std::string &text, const std::string &comment,
+            size_t commentColumn = 0) {
     out += text;
     if (!comment.empty())
-      out += "  # " + comment;
+      out += std::string(std::max(commentColumn, text.size()) - text.size(),
+                         ' ') +
+             "  # " + comment;
     out += "\n";
+  }
+
+  static std::string head(const std::string &prefix, int indent,
+                          const std::string &key) {
+    return (prefix.empty() ? std::string(indent, ' ') : prefix) + key + ":";
   }
 
   /// Writes `key: value`; `prefix` replaces the indentation on the first
   /// line (it holds "- " for the first entry of a list item).
   void entry(const std::string &prefix, int indent, const std::string &key,
-             const YNode &value, const std::string &comment) {
-    std::string head =
-        (prefix.empty() ? std::string(indent, ' ') : prefix) + key + ":";
+             const YNode &value, const std::string &comment,
+             size_t commentColumn = 0) {
+    std::string first = head(prefix, indent, key);
     if (value.kind == YNode::Kind::Scalar)
-      return line(head + " " + value.text, comment);
-    std::string text = flowIfFits(value, head, comment);
+      return line(first + " " + value.text, comment, commentColumn);
+    std::string text = flowIfFits(value, first, comment);
     if (!text.empty())
-      return line(head + " " + text, comment);
-    line(head, comment);
+      return line(first + " " + text, comment);
+    line(first, comment);
     if (value.kind == YNode::Kind::Map)
       return mapBody(value, indent + 2, std::string());
     seqBody(value, indent + 2);
   }
 
   void mapBody(const YNode &node, int indent, const std::string &prefix) {
+    // Comments after scalar entries line up, so that a list of hparams
+    // reads as a table of values and the config keys they came from.
+    size_t column = 0;
+    for (size_t i = 0; i < node.values.size(); ++i) {
+      const YNode &value = node.values[i];
+      if (value.kind != YNode::Kind::Scalar || node.comments[i].empty())
+        continue;
+      size_t width = head(i == 0 ? prefix : std::string(), indent,
+                          node.keys[i]).size() + 1 + value.text.size();
+      if (width + 4 + node.comments[i].size() <= kMaxLine)
+        column = std::max(column, width);
+    }
     for (size_t i = 0; i < node.values.size(); ++i)
       entry(i == 0 ? prefix : std::string(), indent, node.keys[i],
-            node.values[i], node.comments[i]);
+            node.values[i], node.comments[i], column);
   }
 
   void seqBody(const YNode &node, int indent) {

@@ -17,10 +17,19 @@ const std::vector<Phase> &compilePhases() {
       {"olm", "the verified olm module from the frontend (structure kept)",
        nullptr},
       {"flat",
-       "structure ops inlined through CombinatorOpInterface "
-       "(olm-lower-combinators)",
-       [](PassManager &pm, const CompileOptions &) {
+       "compute dtype set (olm-convert-dtype) and structure ops inlined "
+       "through CombinatorOpInterface (olm-lower-combinators)",
+       [](PassManager &pm, const CompileOptions &options) {
+         ConvertDtypeOptions dtype;
+         dtype.dtype = options.computeDtype();
+         pm.addNestedPass<olm::ModelOp>(createConvertDtype(dtype));
          pm.addNestedPass<olm::ModelOp>(createLowerCombinators());
+       }},
+      {"prim",
+       "layer ops decomposed into olm primitives with explicit weights "
+       "(olm-decompose-layers)",
+       [](PassManager &pm, const CompileOptions &) {
+         pm.addNestedPass<olm::ModelOp>(createDecomposeLayers());
        }},
   };
   return phases;

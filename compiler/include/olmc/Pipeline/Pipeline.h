@@ -23,6 +23,16 @@ struct CompileOptions {
   std::string dtype;          // "" = the model's own
   int64_t maxSeq = 1024;
   int64_t maxBatch = 1;
+  /// The model's own dtype, from the olm module.
+  std::string modelDtype = "f32";
+
+  /// The dtype the generated code computes in: --dtype if given, else the
+  /// model's; the CPU target computes in f32.
+  std::string computeDtype() const {
+    if (target == "cpu")
+      return "f32";
+    return dtype.empty() ? modelDtype : dtype;
+  }
 };
 
 struct Phase {

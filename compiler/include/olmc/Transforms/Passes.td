@@ -21,4 +21,32 @@ def LowerCombinators : Pass<"olm-lower-combinators", "::olm::ModelOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ConvertDtype : Pass<"olm-convert-dtype", "::olm::ModelOp"> {
+  let summary = "Set the compute dtype of every activation";
+  let description = [{
+    Rewrites the float element type of every tensor value in the model
+    (activations and logits) to `dtype` and records it on the model. The
+    CPU target computes in f32.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"f32\"",
+           "f32, f16 or bf16">,
+  ];
+}
+
+def DecomposeLayers : Pass<"olm-decompose-layers", "::olm::ModelOp"> {
+  let summary = "Decompose layer ops into olm primitives with explicit weights";
+  let description = [{
+    Replaces each layer op by primitives (`olm.matmul`, `olm.rms_norm`,
+    `olm.attention_core`, ...) and its parameters by `olm.weight` values
+    that say how to assemble each weight from checkpoint tensors: q, k and
+    v become one fused projection, gate and up one, GPT-2's Conv1D weights
+    are transposed, GPT-NeoX's per-head qkv rows permuted. Equal weights
+    (a tied head and its embedding) are one value. RoPE inverse
+    frequencies, including Llama-3 scaling, are computed here in float32
+    as transformers does. Runs after olm-lower-combinators.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // OLMC_TRANSFORMS_PASSES_TD

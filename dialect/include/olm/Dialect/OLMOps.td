@@ -4,6 +4,7 @@
 
 include "olm/Dialect/OLMBase.td"
 include "olm/Dialect/OLMInterfaces.td"
+include "olm/Dialect/OLMPrimitives.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
