@@ -72,8 +72,7 @@ void attendGroup(const AttentionParams &p, float *outSeq,
   const int64_t hd = p.headDim, g = p.groupSize();
   const int64_t outRowStride = p.heads * hd;
   const int64_t totalRows = T * g;
-  const int64_t tileRows =
-      std::max<int64_t>(1, std::min(kMaxTileRows, kTileFloats / hd));
+  const int64_t tileRows = tileRowsFor(hd);
   float q[kTileFloats], o[kTileFloats];
   float scores[kMaxTileRows * kKeyBlock];
   float rowMax[kMaxTileRows], rowSum[kMaxTileRows];

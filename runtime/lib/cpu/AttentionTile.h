@@ -11,11 +11,25 @@ namespace olmrt::cpu {
 /// depend on how its call split the sequence.
 constexpr int64_t kKeyBlock = 128;
 
+/// Multiply-adds up to which OpenBLAS (0.3.x: 65536 * 4) runs a GEMM on
+/// one thread. Tiles are sized to stay under it: on these small products
+/// its threads cost more than they bring (prefill of 512 tokens measured
+/// 18 ms single-threaded, 38-79 ms threaded on a loaded 2-core machine).
+constexpr int64_t kSerialGemmMacs = 65536 * 4;
+
 /// Most query rows in one tile, and the floats of scratch a tile may use
-/// for its queries or outputs (rows * headDim). Callers keep these buffers
-/// on the stack: kernels do not allocate.
-constexpr int64_t kMaxTileRows = 128;
-constexpr int64_t kTileFloats = 8192;
+/// for its queries or outputs (rows * headDim; so head_dim <= kTileFloats).
+/// Callers keep these buffers on the stack: kernels do not allocate.
+constexpr int64_t kMaxTileRows = 64;
+constexpr int64_t kTileFloats = 4096;
+
+/// Query rows per tile for a head size: as many as keep both products
+/// (rows x kKeyBlock x headDim) single-threaded in OpenBLAS.
+inline int64_t tileRowsFor(int64_t headDim) {
+  int64_t rows = kSerialGemmMacs / (kKeyBlock * headDim);
+  rows = rows < 1 ? 1 : rows;
+  return rows > kMaxTileRows ? kMaxTileRows : rows;
+}
 
 /// One tile: `rows` consecutive query rows of one kv-head group. The rows of
 /// a group are numbered token-major (token t, query head e of the group is

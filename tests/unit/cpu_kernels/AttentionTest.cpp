@@ -79,6 +79,7 @@ std::vector<Case> cases() {
   qkLn.qkNormEps = 1e-5f;
   add("QkLayerNormBias", qkLn, 2, 15);
   add("ManyTilesAndBlocks", layer(3, 3, 64, 64), 1, 300);
+  add("WideHeadsPartialRotary", layer(4, 2, 256, 128), 1, 140, {0, 139, 140});
   add("GqaChunksAcrossBlocks", layer(8, 2, 64, 32), 2, 200, {0, 150, 200});
   AttnLayer roomy = layer(2, 1, 16, 16);
   roomy.maxSeq = 50; // cache larger than the sequence
