@@ -31,6 +31,15 @@ const std::vector<Phase> &compilePhases() {
        [](PassManager &pm, const CompileOptions &) {
          pm.addNestedPass<olm::ModelOp>(createDecomposeLayers());
        }},
+      {"plan",
+       "activations placed in one arena by liveness, KV cache laid out "
+       "(olm-plan-memory)",
+       [](PassManager &pm, const CompileOptions &options) {
+         PlanMemoryOptions plan;
+         plan.maxSeq = options.maxSeq;
+         plan.maxBatch = options.maxBatch;
+         pm.addNestedPass<olm::ModelOp>(createPlanMemory(plan));
+       }},
   };
   return phases;
 }

@@ -49,4 +49,25 @@ def DecomposeLayers : Pass<"olm-decompose-layers", "::olm::ModelOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def PlanMemory : Pass<"olm-plan-memory", "::olm::ModelOp"> {
+  let summary = "Static memory plan: activations share one arena by liveness";
+  let description = [{
+    Gives every activation of the (flat, decomposed) model a byte offset in
+    one arena (`olm.offset` on its defining op), sized for
+    `max-batch * max-seq` tokens and 64-byte aligned; values whose live
+    ranges do not overlap share memory (first fit over free intervals).
+    The model's result (the logits) is written to the caller's buffer and
+    takes no arena space. Also lays out the KV cache: one key and one value
+    block `[max-batch, kv_heads, max-seq, head_dim]` per attention layer.
+    Records `olm.arena_bytes`, `olm.kv_bytes`, `olm.kv_layers`,
+    `olm.max_seq` and `olm.max_batch` on the model.
+  }];
+  let options = [
+    Option<"maxSeq", "max-seq", "int64_t", /*default=*/"1024",
+           "longest sequence (prompt + generated tokens)">,
+    Option<"maxBatch", "max-batch", "int64_t", /*default=*/"1",
+           "most sequences per call">,
+  ];
+}
+
 #endif // OLMC_TRANSFORMS_PASSES_TD
