@@ -102,19 +102,19 @@ struct AttentionBench {
   /// ms for a call with T new tokens at pos0 (earlier slots are filled by
   /// a prefill first, as in real use).
   double ms(int64_t T, int64_t pos0) {
-    std::vector<float> prefix = randomVec(std::max<int64_t>(pos0, 1) * 3 *
-                                              H * hd, 4);
+    std::vector<float> prefix =
+        randomVec(std::max<int64_t>(pos0, 1) * 3 * H * hd, 4);
     std::vector<float> out(std::max<int64_t>(pos0, T) * H * hd);
     if (pos0 > 0)
-      olmk_attention(icfg, fcfg, invFreq.data(), prefix.data(),
-                     kCache.data(), vCache.data(), out.data(), 1, pos0, 0,
-                     nullptr, nullptr, nullptr, nullptr);
+      olmk_attention(icfg, fcfg, invFreq.data(), prefix.data(), kCache.data(),
+                     vCache.data(), out.data(), 1, pos0, 0, nullptr, nullptr,
+                     nullptr, nullptr);
     std::vector<float> qkv = randomVec(T * 3 * H * hd, 5);
     return 1e3 * bestSeconds([&] {
-      olmk_attention(icfg, fcfg, invFreq.data(), qkv.data(), kCache.data(),
-                     vCache.data(), out.data(), 1, T, pos0, nullptr, nullptr,
-                     nullptr, nullptr);
-    });
+             olmk_attention(icfg, fcfg, invFreq.data(), qkv.data(),
+                            kCache.data(), vCache.data(), out.data(), 1, T,
+                            pos0, nullptr, nullptr, nullptr, nullptr);
+           });
   }
 };
 

@@ -48,16 +48,15 @@ AttentionParams decodeParams(const int64_t *icfg, const float *fcfg,
 }
 
 /// Phase 1 for token t of sequence b.
-void prepareToken(const AttentionParams &p, const float *qkvRow,
-                  float *qOut, float *kCache, float *vCache, int64_t b,
-                  int64_t pos) {
+void prepareToken(const AttentionParams &p, const float *qkvRow, float *qOut,
+                  float *kCache, float *vCache, int64_t b, int64_t pos) {
   const int64_t hd = p.headDim;
   const int64_t cacheHeadStride = p.maxSeq * hd;
   float *kDst = kCache + (b * p.kvHeads * p.maxSeq + pos) * hd;
   float *vDst = vCache + (b * p.kvHeads * p.maxSeq + pos) * hd;
   prepareHeads(p, qkvRow, hd, qOut, hd, p.heads, pos, p.qNormW, p.qNormB);
-  prepareHeads(p, qkvRow + p.heads * hd, hd, kDst, cacheHeadStride,
-               p.kvHeads, pos, p.kNormW, p.kNormB);
+  prepareHeads(p, qkvRow + p.heads * hd, hd, kDst, cacheHeadStride, p.kvHeads,
+               pos, p.kNormW, p.kNormB);
   const float *vSrc = qkvRow + (p.heads + p.kvHeads) * hd;
   for (int64_t h = 0; h < p.kvHeads; ++h)
     std::memcpy(vDst + h * cacheHeadStride, vSrc + h * hd,
@@ -66,9 +65,8 @@ void prepareToken(const AttentionParams &p, const float *qkvRow,
 
 /// Phase 2 for kv head `kvh` of sequence b: all T * groupSize query rows,
 /// in tiles. `outSeq` is out[b], holding the prepared queries on entry.
-void attendGroup(const AttentionParams &p, float *outSeq,
-                 const float *kCache, const float *vCache, int64_t T,
-                 int64_t pos0, int64_t kvh) {
+void attendGroup(const AttentionParams &p, float *outSeq, const float *kCache,
+                 const float *vCache, int64_t T, int64_t pos0, int64_t kvh) {
   const int64_t hd = p.headDim, g = p.groupSize();
   const int64_t outRowStride = p.heads * hd;
   const int64_t totalRows = T * g;

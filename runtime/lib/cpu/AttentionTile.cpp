@@ -101,9 +101,9 @@ void olmrt::cpu::attendTile(const AttentionParams &p, const QueryTile &tile,
     int64_t nKeys = std::min(kKeyBlock, keyHi - jb);
     const float *kBlock = kCache + jb * hd;
     const float *vBlock = vCache + jb * hd;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows),
-                int(nKeys), int(hd), p.scale, tile.q, int(hd), kBlock,
-                int(hd), 0.0f, scores, int(kKeyBlock));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(nKeys),
+                int(hd), p.scale, tile.q, int(hd), kBlock, int(hd), 0.0f,
+                scores, int(kKeyBlock));
 
     for (int64_t i = 0; i < rows; ++i) {
       float *si = scores + i * kKeyBlock;
@@ -133,9 +133,9 @@ void olmrt::cpu::attendTile(const AttentionParams &p, const QueryTile &tile,
       }
     }
 
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows),
-                int(hd), int(nKeys), 1.0f, scores, int(kKeyBlock), vBlock,
-                int(hd), 1.0f, tile.out, int(hd));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(rows), int(hd),
+                int(nKeys), 1.0f, scores, int(kKeyBlock), vBlock, int(hd), 1.0f,
+                tile.out, int(hd));
   }
 
   // Every query sees at least its own key, so rowSum > 0.

@@ -19,9 +19,9 @@ extern "C" void olmk_embedding(const int32_t *ids, const float *table,
   }
 }
 
-extern "C" void olmk_pos_embedding_add(float *x, const float *table,
-                                       int64_t B, int64_t T, int64_t D,
-                                       int64_t pos0, int64_t offset) {
+extern "C" void olmk_pos_embedding_add(float *x, const float *table, int64_t B,
+                                       int64_t T, int64_t D, int64_t pos0,
+                                       int64_t offset) {
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t t = 0; t < T; ++t) {
       const float *row = table + (pos0 + t + offset) * D;

@@ -55,9 +55,8 @@ void rotate(const AttentionParams &p, float *x, int64_t d0, int64_t n,
 } // namespace
 
 void olmrt::cpu::prepareHeads(const AttentionParams &p, const float *src,
-                              int64_t srcStride, float *dst,
-                              int64_t dstStride, int64_t numHeads,
-                              int64_t pos, const float *normW,
+                              int64_t srcStride, float *dst, int64_t dstStride,
+                              int64_t numHeads, int64_t pos, const float *normW,
                               const float *normB) {
   for (int64_t h = 0; h < numHeads; ++h)
     normHead(p, src + h * srcStride, dst + h * dstStride, normW, normB);

@@ -43,12 +43,12 @@ extern "C" void olmk_matmul(const float *x, const float *w, const float *bias,
     // does not route M == 1 sgemm to gemv itself, and its sgemm packs w
     // first; sgemv streams w once (measured faster, see the bench).
     cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(N),
-                static_cast<blasint>(K), 1.0f, w, static_cast<blasint>(K), x,
-                1, beta, y, 1);
+                static_cast<blasint>(K), 1.0f, w, static_cast<blasint>(K), x, 1,
+                beta, y, 1);
     return;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-              static_cast<blasint>(M), static_cast<blasint>(N),
-              static_cast<blasint>(K), 1.0f, x, static_cast<blasint>(K), w,
-              static_cast<blasint>(K), beta, y, static_cast<blasint>(N));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(M),
+              static_cast<blasint>(N), static_cast<blasint>(K), 1.0f, x,
+              static_cast<blasint>(K), w, static_cast<blasint>(K), beta, y,
+              static_cast<blasint>(N));
 }

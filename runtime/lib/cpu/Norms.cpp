@@ -14,8 +14,7 @@
 using namespace olmrt::cpu;
 
 extern "C" void olmk_rmsnorm(const float *x, const float *w, float *y,
-                             int64_t M, int64_t D, float eps,
-                             float w_offset) {
+                             int64_t M, int64_t D, float eps, float w_offset) {
   for (int64_t m = 0; m < M; ++m)
     rmsNormalize(x + m * D, y + m * D, D, eps, w, w_offset);
 }

@@ -69,10 +69,10 @@ TEST_P(AttentionCacheTest, TwoChunksMatchOne) {
   expectNear(two, one, 1e-5, "two chunks vs one");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Layers, AttentionCacheTest, ::testing::ValuesIn(cacheCases()),
-    [](const ::testing::TestParamInfo<CacheCase> &info) {
-      return std::string(info.param.name);
-    });
+INSTANTIATE_TEST_SUITE_P(Layers, AttentionCacheTest,
+                         ::testing::ValuesIn(cacheCases()),
+                         [](const ::testing::TestParamInfo<CacheCase> &info) {
+                           return std::string(info.param.name);
+                         });
 
 } // namespace

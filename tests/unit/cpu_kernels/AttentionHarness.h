@@ -1,4 +1,5 @@
-//===- AttentionHarness.h - Attention test configs and kernel runs -*- C++ -*-===//
+//===- AttentionHarness.h - Attention test configs and kernel runs -*- C++
+//-*-===//
 //
 // A test-side description of one attention layer, random data for it, and
 // a runner that feeds a sequence to olmk_attention in chunks the way the
@@ -68,12 +69,10 @@ inline const float *ptrOrNull(const std::vector<float> &v) {
 /// L). Returns out: [B, L, heads * headDim]. If kCacheOut is given, it gets
 /// the final k cache. Caches start as NaN so reading an unwritten slot
 /// shows.
-inline std::vector<float> runAttention(const AttnLayer &l,
-                                       const std::vector<float> &qkv,
-                                       int64_t B, int64_t L,
-                                       const std::vector<int64_t> &chunks,
-                                       std::vector<float> *kCacheOut =
-                                           nullptr) {
+inline std::vector<float>
+runAttention(const AttnLayer &l, const std::vector<float> &qkv, int64_t B,
+             int64_t L, const std::vector<int64_t> &chunks,
+             std::vector<float> *kCacheOut = nullptr) {
   AttnWeights wts(l);
   const int64_t hd = l.headDim, maxSeq = l.maxSeq ? l.maxSeq : L;
   int64_t icfg[OLMK_ATTN_NUM_INTS];
@@ -101,10 +100,9 @@ inline std::vector<float> runAttention(const AttnLayer &l,
     std::vector<float> in(B * T * rs), chunkOut(B * T * os, nan);
     for (int64_t b = 0; b < B; ++b)
       std::copy_n(&qkv[(b * L + t0) * rs], T * rs, &in[b * T * rs]);
-    olmk_attention(icfg, fcfg, ptrOrNull(wts.invFreq), in.data(),
-                   kCache.data(), vCache.data(), chunkOut.data(), B, T, t0,
-                   ptrOrNull(wts.qW), ptrOrNull(wts.kW), ptrOrNull(wts.qB),
-                   ptrOrNull(wts.kB));
+    olmk_attention(icfg, fcfg, ptrOrNull(wts.invFreq), in.data(), kCache.data(),
+                   vCache.data(), chunkOut.data(), B, T, t0, ptrOrNull(wts.qW),
+                   ptrOrNull(wts.kW), ptrOrNull(wts.qB), ptrOrNull(wts.kB));
     for (int64_t b = 0; b < B; ++b)
       std::copy_n(&chunkOut[b * T * os], T * os, &out[(b * L + t0) * os]);
   }

@@ -112,12 +112,19 @@ TEST_P(AttentionTest, MatchesReference) {
     keys.insert(keys.end(), kCache.begin() + bg * maxSeq * l.headDim,
                 kCache.begin() + (bg * maxSeq + c.L) * l.headDim);
   expectClose(keys, ref.keys, 1e-5 * c.inputStd, 1e-5, "k cache");
+
+  // Slots past the sequence are never written (they start as NaN).
+  int64_t untouched = 0;
+  for (int64_t bg = 0; bg < c.B * l.kvHeads; ++bg)
+    for (int64_t i = (bg * maxSeq + c.L) * l.headDim;
+         i < (bg + 1) * maxSeq * l.headDim; ++i)
+      untouched += std::isnan(kCache[i]) ? 1 : 0;
+  EXPECT_EQ(untouched, c.B * l.kvHeads * (maxSeq - c.L) * l.headDim);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Layers, AttentionTest, ::testing::ValuesIn(cases()),
-    [](const ::testing::TestParamInfo<Case> &info) {
-      return std::string(info.param.name);
-    });
+INSTANTIATE_TEST_SUITE_P(Layers, AttentionTest, ::testing::ValuesIn(cases()),
+                         [](const ::testing::TestParamInfo<Case> &info) {
+                           return std::string(info.param.name);
+                         });
 
 } // namespace

@@ -32,9 +32,9 @@ double refAct(double x, int kind) {
 /// where naive formulas go wrong.
 std::vector<float> activationInputs() {
   std::vector<float> x = randomVec(4099, 7, 3.0f);
-  for (float v : {0.0f, -0.0f, 1e-8f, -1e-8f, 1e-3f, -1e-3f, 0.3f, -0.3f,
-                  5.0f, -5.0f, 9.0f, -9.0f, 20.0f, -20.0f, 60.0f, 88.0f,
-                  -87.0f, 100.0f, -100.0f})
+  for (float v :
+       {0.0f, -0.0f, 1e-8f, -1e-8f, 1e-3f, -1e-3f, 0.3f, -0.3f, 5.0f, -5.0f,
+        9.0f, -9.0f, 20.0f, -20.0f, 60.0f, 88.0f, -87.0f, 100.0f, -100.0f})
     x.push_back(v);
   return x;
 }
@@ -67,8 +67,7 @@ TEST_P(ActivationTest, GatedMatchesDoubleReference) {
   std::vector<double> want(M * H);
   for (int64_t m = 0; m < M; ++m)
     for (int64_t j = 0; j < H; ++j)
-      want[m * H + j] =
-          refAct(gu[m * 2 * H + j], kind) * gu[m * 2 * H + H + j];
+      want[m * H + j] = refAct(gu[m * 2 * H + j], kind) * gu[m * 2 * H + H + j];
   std::vector<float> got(M * H, NAN);
   olmk_gated_activation(gu.data(), got.data(), M, H, kind);
   expectClose(got, want, 1e-30, 2e-6, "gated activation");

@@ -52,10 +52,10 @@ TEST_P(MatmulTest, AllBiasAndAccumulateModes) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, MatmulTest,
-    ::testing::Values(Shape{1, 1, 1}, Shape{1, 7, 5}, Shape{1, 300, 768},
-                      Shape{2, 3, 4}, Shape{3, 17, 33}, Shape{17, 65, 129},
-                      Shape{64, 96, 768}, Shape{5, 1, 9}));
+INSTANTIATE_TEST_SUITE_P(Shapes, MatmulTest,
+                         ::testing::Values(Shape{1, 1, 1}, Shape{1, 7, 5},
+                                           Shape{1, 300, 768}, Shape{2, 3, 4},
+                                           Shape{3, 17, 33}, Shape{17, 65, 129},
+                                           Shape{64, 96, 768}, Shape{5, 1, 9}));
 
 } // namespace

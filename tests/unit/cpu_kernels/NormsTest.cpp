@@ -38,9 +38,9 @@ std::vector<double> refLayerNorm(const std::vector<float> &x, const float *w,
       var += (x[m * D + d] - mean) * (x[m * D + d] - mean);
     var /= D;
     for (int64_t d = 0; d < D; ++d)
-      y[m * D + d] = (x[m * D + d] - mean) / std::sqrt(var + eps) *
-                         (w ? w[d] : 1.0) +
-                     (b ? b[d] : 0.0);
+      y[m * D + d] =
+          (x[m * D + d] - mean) / std::sqrt(var + eps) * (w ? w[d] : 1.0) +
+          (b ? b[d] : 0.0);
   }
   return y;
 }
@@ -53,8 +53,7 @@ TEST(RmsNorm, MatchesDoubleReference) {
     for (float off : {0.0f, 1.0f}) { // Llama, Gemma
       std::vector<float> y(M * D, NAN);
       olmk_rmsnorm(x.data(), w.data(), y.data(), M, D, 1e-6f, off);
-      expectClose(y, refRmsNorm(x, w, M, D, 1e-6f, off), 1e-6, 2e-6,
-                  "rmsnorm");
+      expectClose(y, refRmsNorm(x, w, M, D, 1e-6f, off), 1e-6, 2e-6, "rmsnorm");
     }
   }
 }

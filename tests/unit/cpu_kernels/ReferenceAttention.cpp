@@ -25,8 +25,8 @@ void normalize(Vec &x, int32_t kind, const std::vector<float> &w,
     ms += (v - mean) * (v - mean);
   double r = 1.0 / std::sqrt(ms / n + eps);
   for (size_t i = 0; i < x.size(); ++i)
-    x[i] = (x[i] - mean) * r * (w.empty() ? 1.0 : w[i]) +
-           (b.empty() ? 0.0 : b[i]);
+    x[i] =
+        (x[i] - mean) * r * (w.empty() ? 1.0 : w[i]) + (b.empty() ? 0.0 : b[i]);
 }
 
 /// Rotary embedding of one head vector at position pos.
@@ -47,9 +47,10 @@ void rotate(Vec &x, const AttnLayer &l, const std::vector<float> &invFreq,
 
 } // namespace
 
-ReferenceResult olmc::test::referenceAttention(
-    const AttnLayer &l, const std::vector<float> &qkv, int64_t B, int64_t L,
-    const std::vector<int64_t> &chunks) {
+ReferenceResult
+olmc::test::referenceAttention(const AttnLayer &l,
+                               const std::vector<float> &qkv, int64_t B,
+                               int64_t L, const std::vector<int64_t> &chunks) {
   AttnWeights wts(l);
   const int64_t H = l.heads, KVH = l.kvHeads, hd = l.headDim;
   const int64_t rs = l.rowStride();

@@ -1,4 +1,5 @@
-//===- ReferenceAttention.h - Attention from the math, in double -*- C++ -*-===//
+//===- ReferenceAttention.h - Attention from the math, in double -*- C++
+//-*-===//
 #ifndef OLMC_TESTS_CPUKERNELS_REFERENCEATTENTION_H
 #define OLMC_TESTS_CPUKERNELS_REFERENCEATTENTION_H
 

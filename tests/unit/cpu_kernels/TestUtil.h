@@ -1,4 +1,5 @@
-//===- TestUtil.h - Random data and comparisons for kernel tests -*- C++ -*-===//
+//===- TestUtil.h - Random data and comparisons for kernel tests -*- C++
+//-*-===//
 #ifndef OLMC_TESTS_CPUKERNELS_TESTUTIL_H
 #define OLMC_TESTS_CPUKERNELS_TESTUTIL_H
 
@@ -35,9 +36,8 @@ inline void expectClose(const std::vector<float> &got,
     double bound = atol + rtol * std::fabs(want[i]);
     worst = std::max(worst, err);
     if (!(err <= bound) && failures++ < 5)
-      ADD_FAILURE() << what << ": index " << i << " got " << got[i]
-                    << " want " << want[i] << " (err " << err << ", bound "
-                    << bound << ")";
+      ADD_FAILURE() << what << ": index " << i << " got " << got[i] << " want "
+                    << want[i] << " (err " << err << ", bound " << bound << ")";
   }
   EXPECT_EQ(failures, 0) << what << ": " << failures
                          << " mismatches; worst abs error " << worst;
