@@ -4,7 +4,9 @@
 #include "olm/Dialect/OLMDialect.h"
 #include "olmc/Frontend/ModelImporter.h"
 #include "olmc/Pipeline/Pipeline.h"
+#include "olmc/Codegen/CpuCodegen.h"
 #include "olmc/Transforms/Passes.h"
+#include "olmrt/Artifact.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -14,6 +16,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,12 +30,18 @@ int compileMain(int argc, char **argv) {
   cl::OptionCategory category("olmc compile options");
   cl::opt<std::string> input(cl::Positional, cl::desc("MODEL.yaml"),
                              cl::Required, cl::cat(category));
-  cl::opt<std::string> output("o", cl::desc("output file ('-' = stdout)"),
+  cl::opt<std::string> output("o",
+                              cl::desc("output: the artifact (default "
+                                       "MODEL.olmx), or with --emit / "
+                                       "--compile-to the IR ('-' = stdout)"),
                               cl::value_desc("FILE"), cl::init("-"),
                               cl::cat(category));
   cl::opt<std::string> emit(
-      "emit", cl::desc("what to write: olm (the verified olm module)"),
-      cl::value_desc("olm"), cl::init(""), cl::cat(category));
+      "emit",
+      cl::desc("what to write instead of the artifact: olm (the verified "
+               "olm module), llvm-ir (the generated CPU code as LLVM IR, "
+               "after O3)"),
+      cl::value_desc("olm|llvm-ir"), cl::init(""), cl::cat(category));
   std::string phaseNames;
   for (const Phase &p : compilePhases())
     phaseNames += (phaseNames.empty() ? "" : ", ") + p.name;
@@ -49,6 +59,14 @@ int compileMain(int argc, char **argv) {
                                       "(default: the model's)"),
                              cl::init(""), cl::cat(category));
 
+  cl::opt<int64_t> maxSeq("max-seq",
+                          cl::desc("longest sequence the artifact serves "
+                                   "(prompt + generated tokens)"),
+                          cl::init(1024), cl::cat(category));
+  cl::opt<int64_t> maxBatch("max-batch",
+                            cl::desc("most sequences per call"), cl::init(1),
+                            cl::cat(category));
+
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -56,7 +74,7 @@ int compileMain(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
-      "olmc compile: model YAML -> olm IR\n\n"
+      "olmc compile: model YAML -> .olmx artifact (or IR)\n\n"
       "MLIR's pass-manager and printing flags also apply, e.g.\n"
       "--mlir-print-ir-after-all, --mlir-timing, --mlir-print-debuginfo\n"
       "(all listed by --help-hidden).\n");
@@ -71,7 +89,7 @@ int compileMain(int argc, char **argv) {
            << "' (expected f32, f16 or bf16)\n";
     return 2;
   }
-  int last = 0;
+  int last = -1;
   if (!compileTo.empty()) {
     last = findPhase(compileTo);
     if (last < 0) {
@@ -79,14 +97,25 @@ int compileMain(int argc, char **argv) {
              << "' (phases: " << phaseNames << ")\n";
       return 2;
     }
-  } else if (!emit.empty() && emit != "olm") {
+  } else if (emit == "olm") {
+    last = 0;
+  } else if (!emit.empty() && emit != "llvm-ir") {
     errs() << "olmc: error: unknown --emit '" << emit
-           << "' (this version emits: olm)\n";
+           << "' (expected olm or llvm-ir)\n";
     return 2;
-  } else if (emit.empty()) {
-    errs() << "olmc: error: nothing to do: pass --emit=olm or "
-              "--compile-to=PHASE (artifact output comes with the CPU "
-              "backend)\n";
+  }
+  if (target == "cuda" && last < 0) {
+    errs() << "olmc: error: the cuda target cannot produce artifacts in this "
+              "version; use --target cpu (or --emit=olm)\n";
+    return 2;
+  }
+  if (target == "cpu" && !dtype.empty() && dtype != "f32") {
+    errs() << "olmc: error: the cpu target computes in f32; use --dtype f32\n";
+    return 2;
+  }
+  if (maxSeq < 1 || maxSeq > (1 << 24) || maxBatch < 1 || maxBatch > (1 << 16)) {
+    errs() << "olmc: error: --max-seq must be in [1, 16777216] and "
+              "--max-batch in [1, 65536]\n";
     return 2;
   }
 
@@ -112,12 +141,60 @@ int compileMain(int argc, char **argv) {
   CompileOptions options;
   options.target = target;
   options.dtype = dtype;
+  options.maxSeq = maxSeq;
+  options.maxBatch = maxBatch;
   auto configure = [&](PassManager &pm) {
     return applyPassManagerCLOptions(pm);
   };
-  if (failed(runPhases(*module, last, options, dumpPhases, configure)))
+  if (last >= 0) {
+    if (last > 0 &&
+        failed(runPhases(*module, 1, last, options, dumpPhases, configure)))
+      return 1;
+    if (last == 0 && !dumpPhases.empty() &&
+        failed(runPhases(*module, 1, 0, options, dumpPhases, configure)))
+      return 1;
+    return failed(writeIR(*module, output)) ? 1 : 0;
+  }
+
+  // Code generation: plan, take the manifest, lower to LLVM, emit.
+  int plan = findPhase("plan"), llvmPhase = findPhase("llvm");
+  if (failed(runPhases(*module, 1, plan, options, dumpPhases, configure)))
     return 1;
-  return failed(writeIR(*module, output)) ? 1 : 0;
+  CpuTarget cpu;
+  nlohmann::json manifest = buildManifest(*module, cpu, OLMC_VERSION);
+  if (failed(runPhases(*module, llvmPhase, llvmPhase, options, dumpPhases,
+                       configure)))
+    return 1;
+  if (emit == "llvm-ir") {
+    std::string ir;
+    if (!emitLLVMIR(*module, cpu, /*optimize=*/true, ir, error)) {
+      errs() << "olmc: error: " << error << "\n";
+      return 1;
+    }
+    auto out = openOutputFile(output, &error);
+    if (!out) {
+      errs() << "olmc: error: " << error << "\n";
+      return 1;
+    }
+    out->os() << ir;
+    out->keep();
+    return 0;
+  }
+  std::string code;
+  if (!emitCpuSharedObject(*module, cpu, code, error)) {
+    errs() << "olmc: error: " << error << "\n";
+    return 1;
+  }
+  std::string path = output;
+  if (path == "-")
+    path = sys::path::stem(input).str() + ".olmx";
+  try {
+    olmrt::writeArtifact(path, manifest, {{"code.cpu.so", code}});
+  } catch (const std::exception &e) {
+    errs() << "olmc: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
 }
 
 } // namespace olmc

@@ -2,7 +2,6 @@
 #include "Common.h"
 
 #include <cmath>
-#include <cstring>
 
 using nlohmann::json;
 
@@ -52,17 +51,17 @@ void checkCommonOptions(HFConfig &cfg, const FamilyInfo &family) {
 }
 
 void checkHeads(HFConfig &cfg, int64_t hidden, int64_t heads, int64_t kvHeads,
-                bool explicitHeadDim) {
+                bool explicitHeadDim, const char *headsKey) {
   if (cfg.failed())
     return;
   if (heads % kvHeads != 0)
-    cfg.fail("'num_attention_heads' (" + std::to_string(heads) +
+    cfg.fail(cfg.name(headsKey) + " (" + std::to_string(heads) +
              ") must be a multiple of 'num_key_value_heads' (" +
              std::to_string(kvHeads) + ")");
   else if (!explicitHeadDim && hidden % heads != 0)
     cfg.fail("the hidden size (" + std::to_string(hidden) +
-             ") must be a multiple of 'num_attention_heads' (" +
-             std::to_string(heads) + ") when 'head_dim' is not given");
+             ") must be a multiple of " + cfg.name(headsKey) + " (" +
+             std::to_string(heads) + ")");
 }
 
 std::string activation(HFConfig &cfg, const std::string &key,
@@ -128,18 +127,30 @@ double roundToDtype(double value, const std::string &dtype) {
 
 Rope readRope(HFConfig &cfg, const RopeKeys &keys) {
   Rope rope;
+  auto source = [](HFConfig &from, const std::string &key,
+                   const std::string &fallback) {
+    return from.has(key) ? from.keyPath(key) : fallback;
+  };
   rope.theta = cfg.number(keys.theta, keys.defaultTheta);
+  rope.thetaSource = source(cfg, keys.theta,
+                            std::string(keys.theta) + " absent: " +
+                                formatReal(keys.defaultTheta));
   rope.fraction = cfg.number(keys.fraction, keys.defaultFraction);
+  rope.fractionSource = source(cfg, keys.fraction,
+                               std::string(keys.fraction) + " absent: " +
+                                   formatReal(keys.defaultFraction));
 
   // The scaling settings: transformers 5's rope_parameters (which also
   // holds theta and the rotary fraction), else 4.x's rope_scaling.
   std::optional<HFConfig> params = cfg.child("rope_parameters");
-  std::optional<HFConfig> scaling = params;
+  std::optional<HFConfig> scaling =
+      params ? params : cfg.child("rope_scaling");
   if (params) {
     rope.theta = params->number("rope_theta", rope.theta);
+    rope.thetaSource = source(*params, "rope_theta", rope.thetaSource);
     rope.fraction = params->number("partial_rotary_factor", rope.fraction);
-  } else {
-    scaling = cfg.child("rope_scaling");
+    rope.fractionSource =
+        source(*params, "partial_rotary_factor", rope.fractionSource);
   }
   if (cfg.failed())
     return rope;

@@ -32,11 +32,12 @@ void unsupportedOption(HFConfig &cfg, const std::string &key,
 /// options that none of the families can express (mixture of experts).
 void checkCommonOptions(HFConfig &cfg, const FamilyInfo &family);
 
-/// Checks shared by the decoder families: `heads` must split into
-/// `kvHeads` groups, and without an explicit head_dim the hidden size must
-/// split into `heads`.
+/// Checks shared by the families: `heads` (read from `headsKey`) must split
+/// into `kvHeads` groups, and without an explicit head_dim the hidden size
+/// must split into `heads`.
 void checkHeads(HFConfig &cfg, int64_t hidden, int64_t heads, int64_t kvHeads,
-                bool explicitHeadDim);
+                bool explicitHeadDim,
+                const char *headsKey = "num_attention_heads");
 
 /// The olmc activation for the HF activation name in `key`.
 std::string activation(HFConfig &cfg, const std::string &key,
@@ -67,6 +68,9 @@ struct RopeKeys {
 struct Rope {
   double theta = 10000.0;
   double fraction = 1.0;
+  /// The config keys theta and fraction came from, for comments.
+  std::string thetaSource;
+  std::string fractionSource;
   /// The `scaling` map for llama3-style RoPE; absent for plain RoPE.
   std::optional<YNode> scaling;
 };

@@ -31,7 +31,7 @@ void translateGPT2(HFConfig &cfg, YDocument &doc) {
   if (cfg.flag("add_cross_attention", false))
     unsupportedOption(cfg, "add_cross_attention", "cross-attention");
   std::string dtype = modelDtype(cfg);
-  checkHeads(cfg, hidden, heads, heads, false);
+  checkHeads(cfg, hidden, heads, heads, false, "n_head");
   if (cfg.failed())
     return;
 

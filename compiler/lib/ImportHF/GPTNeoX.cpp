@@ -45,7 +45,7 @@ void translateGPTNeoX(HFConfig &cfg, YDocument &doc) {
   hp.add("ffn_hidden", YNode::integer(ffnHidden), "intermediate_size");
   hp.add("vocab", YNode::integer(vocab), "vocab_size");
   hp.add("eps", YNode::real(eps), "layer_norm_eps");
-  hp.add("rope_theta", YNode::real(rope.theta), "rotary_emb_base");
+  hp.add("rope_theta", YNode::real(rope.theta), rope.thetaSource);
   doc.root.add("hparams", std::move(hp));
 
   auto norm = [](const char *name) {
@@ -70,7 +70,7 @@ void translateGPTNeoX(HFConfig &cfg, YDocument &doc) {
   attn.add("qkv_bias", YNode::boolean(bias), "attention_bias");
   attn.add("out_bias", YNode::boolean(bias), "attention_bias");
   attn.add("rope", ropeNode(rope, "rope_theta"),
-           rope.fraction != 1.0 ? "fraction: rotary_pct" : "");
+           rope.fraction != 1.0 ? "fraction: " + rope.fractionSource : "");
   attn.add("qkv_layout", YNode::string("fused_per_head"),
            "[q k v] per head");
   attn.add("weights", std::move(attnWeights));

@@ -144,7 +144,7 @@ void translateGemma2(HFConfig &cfg, YDocument &doc) {
   hp.add("ffn_hidden", YNode::integer(ffnHidden), "intermediate_size");
   hp.add("vocab", YNode::integer(vocab), "vocab_size");
   hp.add("eps", YNode::real(eps), "rms_norm_eps");
-  hp.add("rope_theta", YNode::real(rope.theta), "rope_theta");
+  hp.add("rope_theta", YNode::real(rope.theta), rope.thetaSource);
   if (window > 0)
     hp.add("sliding_window", YNode::integer(window), "sliding_window");
   hp.add("embed_scale", YNode::real(embedScale),

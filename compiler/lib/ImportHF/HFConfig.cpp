@@ -22,8 +22,8 @@ std::string showValue(const json &value) {
   return text;
 }
 
-std::string HFConfig::name(const std::string &key) const {
-  return "'" + (path.empty() ? key : path + "." + key) + "'";
+std::string HFConfig::keyPath(const std::string &key) const {
+  return path.empty() ? key : path + "." + key;
 }
 
 const json *HFConfig::get(const std::string &key) const {
@@ -149,7 +149,7 @@ std::optional<HFConfig> HFConfig::child(const std::string &key) {
     mistyped(key, "an object");
     return std::nullopt;
   }
-  return HFConfig(*value, *sink, path.empty() ? key : path + "." + key);
+  return HFConfig(*value, *sink, keyPath(key));
 }
 
 } // namespace hf

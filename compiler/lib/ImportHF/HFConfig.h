@@ -67,8 +67,12 @@ public:
   /// with another type).
   std::optional<HFConfig> child(const std::string &key);
 
-  /// `'rope_scaling.factor'`-style name of `key` for messages.
-  std::string name(const std::string &key) const;
+  /// `rope_scaling.factor`: the dotted path of `key` from the root.
+  std::string keyPath(const std::string &key) const;
+  /// The quoted key path, for messages: `'rope_scaling.factor'`.
+  std::string name(const std::string &key) const {
+    return "'" + keyPath(key) + "'";
+  }
   void fail(const std::string &msg) { sink->fail(msg); }
   bool failed() const { return sink->failed(); }
 

@@ -79,7 +79,7 @@ void translateDecoder(HFConfig &cfg, const Variant &variant,
   hp.add("ffn_hidden", YNode::integer(ffnHidden), "intermediate_size");
   hp.add("vocab", YNode::integer(vocab), "vocab_size");
   hp.add("eps", YNode::real(eps), "rms_norm_eps");
-  hp.add("rope_theta", YNode::real(rope.theta), "rope_theta");
+  hp.add("rope_theta", YNode::real(rope.theta), rope.thetaSource);
   if (window && *window > 0)
     hp.add("sliding_window", YNode::integer(*window),
            cfg.has("sliding_window") ? "sliding_window"

@@ -40,6 +40,12 @@ const std::vector<Phase> &compilePhases() {
          plan.maxBatch = options.maxBatch;
          pm.addNestedPass<olm::ModelOp>(createPlanMemory(plan));
        }},
+      {"llvm",
+       "entry points olmx_prefill and olmx_decode in the LLVM dialect, "
+       "calling the runtime's kernels (olm-lower-to-llvm)",
+       [](PassManager &pm, const CompileOptions &) {
+         pm.addPass(createLowerToLLVM());
+       }},
   };
   return phases;
 }
@@ -66,7 +72,8 @@ LogicalResult writeIR(ModuleOp module, llvm::StringRef path) {
 }
 
 LogicalResult
-runPhases(ModuleOp module, int last, const CompileOptions &options,
+runPhases(ModuleOp module, int first, int last,
+          const CompileOptions &options,
           llvm::StringRef dumpDir,
           const std::function<LogicalResult(PassManager &)> &configurePM) {
   const auto &phases = compilePhases();
@@ -86,9 +93,9 @@ runPhases(ModuleOp module, int last, const CompileOptions &options,
         c = '0';
     return writeIR(module, path);
   };
-  if (failed(dump(0)))
+  if (first == 1 && failed(dump(0)))
     return failure();
-  for (int i = 1; i <= last; ++i) {
+  for (int i = first; i <= last; ++i) {
     PassManager pm(module->getName());
     if (failed(configurePM(pm)))
       return failure();

@@ -48,11 +48,13 @@ const std::vector<Phase> &compilePhases();
 /// Index of `name` in compilePhases(), or -1.
 int findPhase(llvm::StringRef name);
 
-/// Runs phases 1..last on `module` (phase 0 is the import itself). When
-/// `dumpDir` is non-empty, writes `NN-<phase>.mlir` there after each phase.
-/// `configurePM` applies the command line's pass-manager options.
+/// Runs phases first..last on `module` (phase 0 is the import itself, so
+/// first >= 1). When `dumpDir` is non-empty, writes `NN-<phase>.mlir` there
+/// after each phase (and phase 0 when first == 1). `configurePM` applies
+/// the command line's pass-manager options.
 mlir::LogicalResult
-runPhases(mlir::ModuleOp module, int last, const CompileOptions &options,
+runPhases(mlir::ModuleOp module, int first, int last,
+          const CompileOptions &options,
           llvm::StringRef dumpDir,
           const std::function<mlir::LogicalResult(mlir::PassManager &)>
               &configurePM);

@@ -3,6 +3,7 @@
 #define OLMC_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "olm/Dialect/OLMOps.h"
 
 namespace olmc {

@@ -70,4 +70,20 @@ def PlanMemory : Pass<"olm-plan-memory", "::olm::ModelOp"> {
   ];
 }
 
+def LowerToLLVM : Pass<"olm-lower-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Generate the CPU entry points in the LLVM dialect";
+  let description = [{
+    Turns the planned model (after olm-plan-memory) into two LLVM functions
+    following runtime/include/olmrt/GeneratedABI.h: `olmx_prefill` (any
+    number of tokens) and `olmx_decode` (one token per sequence, so the
+    sequence length folds to 1). Each primitive becomes a call into the
+    kernels of runtime/include/olmrt/CpuKernels.h with pointers into the
+    arena, the weight table and the KV cache; residual adds, merges and
+    copies become loops generated here (vectorised later by LLVM).
+    Attention layer configurations and RoPE frequencies become constant
+    globals. The olm.model op is removed.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // OLMC_TRANSFORMS_PASSES_TD
