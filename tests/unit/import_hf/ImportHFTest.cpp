@@ -160,6 +160,42 @@ TEST(ImportHF, Transformers5RopeParametersAndDtype) {
   EXPECT_FALSE(attn["rope"]["scaling"]);
 }
 
+TEST(ImportHF, Transformers5Llama3RopeParameters) {
+  json config = loadInput("llama.json");
+  json scaling = config["rope_scaling"];
+  config.erase("rope_scaling");
+  config.erase("rope_theta");
+  config["rope_parameters"] = scaling;
+  config["rope_parameters"]["rope_theta"] = 500000.0;
+  YAML::Node doc = importOk(config);
+  EXPECT_EQ(doc["hparams"]["rope_theta"].as<double>(), 500000.0);
+  YAML::Node attn = find(defBody(doc, "decoder_layer")[0]["residual"],
+                         "attention");
+  EXPECT_EQ(str(attn["rope"]["scaling"]["type"]), "llama3");
+  EXPECT_EQ(attn["rope"]["scaling"]["original_max_positions"].as<int>(), 8192);
+}
+
+TEST(ImportHF, Transformers5GPTNeoXRotaryFraction) {
+  json config = loadInput("gpt_neox.json");
+  config.erase("rotary_pct");
+  config.erase("rotary_emb_base");
+  config["rope_parameters"] = {{"rope_type", "default"},
+                               {"rope_theta", 20000.0},
+                               {"partial_rotary_factor", 0.5}};
+  YAML::Node doc = importOk(config);
+  EXPECT_EQ(doc["hparams"]["rope_theta"].as<double>(), 20000.0);
+  YAML::Node par = find(defBody(doc, "neox_layer")[0]["residual"], "parallel");
+  YAML::Node attn = find(par["branches"][0]["block"], "attention");
+  EXPECT_EQ(attn["rope"]["fraction"].as<double>(), 0.5);
+
+  // Without either key, GPTNeoXConfig rotates a quarter of each head.
+  config.erase("rope_parameters");
+  doc = importOk(config);
+  par = find(defBody(doc, "neox_layer")[0]["residual"], "parallel");
+  attn = find(par["branches"][0]["block"], "attention");
+  EXPECT_EQ(attn["rope"]["fraction"].as<double>(), 0.25);
+}
+
 TEST(ImportHF, Qwen25) {
   YAML::Node doc = importOk(loadInput("qwen2.json"));
   EXPECT_EQ(str(doc["model"]["name"]), "qwen2");
