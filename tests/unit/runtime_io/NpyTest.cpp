@@ -164,6 +164,9 @@ TEST(WriteNpy, RoundTripAndErrors) {
       throwsError([&] { writeNpy(path, std::vector<int64_t>{1}, {-1}); },
                   {"cannot write shape [-1]"}));
   EXPECT_EQ(dir.list(), std::vector<std::string>{"r.npy"});
+  EXPECT_TRUE(throwsError(
+      [&] { writeNpy(dir.file("no/such/dir.npy"), values, {4}); },
+      {"no/such/dir.npy: cannot create", "No such file or directory"}));
 }
 
 //===-- Rejecting defective files -----------------------------------------===//
