@@ -1,0 +1,60 @@
+//===- Model.h - A compiled model loaded from an .olmx artifact -*- C++ -*-===//
+//
+// CompiledModel is the code half of a model: the validated manifest and the
+// generated CPU code, opened in this process. The weights (Weights.h) and
+// the per-run memory (Session.h) are separate so that one model can serve
+// several sessions and checkpoints.
+//
+// The generated code calls the olmk_* kernels of CpuKernels.h; they are
+// resolved against the running executable, which must export them (link
+// olmrt_exec into an executable with ENABLE_EXPORTS, see
+// tools/olmrt/CMakeLists.txt). The constructor checks each kernel the
+// manifest lists and names the first one missing.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OLMRT_MODEL_H
+#define OLMRT_MODEL_H
+
+#include "olmrt/GeneratedABI.h"
+#include "olmrt/Manifest.h"
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace olmrt {
+
+namespace exec {
+class SharedObject;
+}
+
+/// The artifact section holding the CPU code.
+inline constexpr const char *kCpuCodeSection = "code.cpu.so";
+
+class CompiledModel {
+public:
+  /// Loads and verifies the artifact, validates its manifest, opens its code
+  /// and looks up every entry point. Throws olmrt::Error.
+  explicit CompiledModel(const std::string &artifactPath);
+  ~CompiledModel();
+  CompiledModel(const CompiledModel &) = delete;
+  CompiledModel &operator=(const CompiledModel &) = delete;
+
+  const std::string &path() const { return path_; }
+  const Manifest &manifest() const { return manifest_; }
+
+  /// The function of the manifest entry point `name`; nullptr when the
+  /// manifest has none of that name.
+  OlmxEntryFn entryPoint(const std::string &name) const;
+
+private:
+  std::string path_;
+  Manifest manifest_;
+  std::unique_ptr<exec::SharedObject> code_;
+  std::map<std::string, OlmxEntryFn> entries_;
+};
+
+} // namespace olmrt
+
+#endif // OLMRT_MODEL_H

@@ -1,0 +1,110 @@
+//===- Cli.cpp - Dispatch and error reporting of the subcommands ----------===//
+
+#include "olmrt/Cli.h"
+
+#include "CliCommands.h"
+
+#include <iostream>
+#include <new>
+
+namespace olmrt {
+
+using namespace exec;
+
+namespace {
+
+struct Command {
+  const char *name;
+  const char *usage; // After "usage: PROGRAM ".
+  int (*run)(const ParsedArgs &, const CliStreams &);
+  std::vector<FlagSpec> flags;
+};
+
+const std::vector<Command> &commands() {
+  static const std::vector<Command> list = {
+      {"run",
+       "run M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
+       "(--input-ids IDS.npy | --tokens 1,2,3) [--logits-out L.npy] "
+       "[--output-ids OUT.npy] [--max-new-tokens N]",
+       runCommand,
+       {{"--weights", true, ""},
+        {"--random-weights", false, ""},
+        {"--seed", true, ""},
+        {"--input-ids", true, ""},
+        {"--tokens", true, ""},
+        {"--logits-out", true, ""},
+        {"--output-ids", true, ""},
+        {"--max-new-tokens", true, ""}}},
+      {"init-weights",
+       "init-weights M.olmx -o W.safetensors [--seed S]",
+       initWeightsCommand,
+       {{"--output", true, "-o"}, {"--seed", true, ""}}},
+      {"inspect", "inspect M.olmx", inspectCommand, {}},
+  };
+  return list;
+}
+
+const Command *findCommand(const std::string &name) {
+  for (const Command &command : commands())
+    if (name == command.name)
+      return &command;
+  return nullptr;
+}
+
+/// Messages are meant to be one line; make sure of it, whatever a library
+/// (dlerror, a JSON parser) put in them.
+std::string oneLine(std::string text) {
+  for (char &c : text)
+    if (c == '\n' || c == '\r')
+      c = ' ';
+  return text;
+}
+
+} // namespace
+
+CliStreams::CliStreams() : out(&std::cout), err(&std::cerr) {}
+CliStreams::CliStreams(std::string program)
+    : program(std::move(program)), out(&std::cout), err(&std::cerr) {}
+
+bool isRuntimeCommand(const std::string &command) {
+  return findCommand(command) != nullptr;
+}
+
+void printRuntimeUsage(std::ostream &os, const std::string &program) {
+  for (const Command &command : commands())
+    os << "  " << program << " " << command.usage << "\n";
+}
+
+int runRuntimeCommand(const std::string &name, int argc, char **argv,
+                      const CliStreams &streams) {
+  std::ostream &err = *streams.err;
+  const std::string &program = streams.program;
+  const Command *command = findCommand(name);
+  if (!command) {
+    err << program << ": error: unknown command '" << oneLine(name) << "'\n"
+        << "usage:\n";
+    printRuntimeUsage(err, program);
+    return 2;
+  }
+  try {
+    std::vector<std::string> args(argv, argv + (argc > 0 ? argc : 0));
+    ParsedArgs parsed(args, command->flags);
+    if (parsed.help()) {
+      *streams.out << "usage: " << program << " " << command->usage << "\n";
+      return 0;
+    }
+    return command->run(parsed, streams);
+  } catch (const UsageError &e) {
+    err << program << ": error: " << oneLine(e.what()) << "\n"
+        << "usage: " << program << " " << command->usage << "\n";
+    return 2;
+  } catch (const std::bad_alloc &) {
+    err << program << ": error: out of memory\n";
+  } catch (const std::exception &e) {
+    // olmrt::Error, and anything a library let escape.
+    err << program << ": error: " << oneLine(e.what()) << "\n";
+  }
+  return 1;
+}
+
+} // namespace olmrt
