@@ -71,8 +71,7 @@ void translateGPTNeoX(HFConfig &cfg, YDocument &doc) {
   attn.add("out_bias", YNode::boolean(bias), "attention_bias");
   attn.add("rope", ropeNode(rope, "rope_theta"),
            rope.fraction != 1.0 ? "fraction: " + rope.fractionSource : "");
-  attn.add("qkv_layout", YNode::string("fused_per_head"),
-           "[q k v] per head");
+  attn.add("qkv_layout", YNode::string("fused_per_head"), "[q k v] per head");
   attn.add("weights", std::move(attnWeights));
 
   YNode mlpWeights = YNode::map();
@@ -139,8 +138,9 @@ void translateGPTNeoX(HFConfig &cfg, YDocument &doc) {
   head.add("norm", YNode::string("layernorm"));
   head.add("norm_eps", YNode::ref("eps"));
   head.add("tied", YNode::boolean(tied),
-           cfg.has("tie_word_embeddings") ? "tie_word_embeddings"
-                                          : "tie_word_embeddings absent: false");
+           cfg.has("tie_word_embeddings")
+               ? "tie_word_embeddings"
+               : "tie_word_embeddings absent: false");
   YNode weights = YNode::map();
   weights.add("norm_weight", YNode::string("gpt_neox.final_layer_norm.weight"));
   weights.add("norm_bias", YNode::string("gpt_neox.final_layer_norm.bias"));

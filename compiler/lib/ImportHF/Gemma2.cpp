@@ -96,8 +96,7 @@ void translateGemma2(HFConfig &cfg, YDocument &doc) {
   int64_t vocab = cfg.size("vocab_size");
   double eps = cfg.number("rms_norm_eps", 1e-6);
   // Gemma2MLP reads hidden_activation; hidden_act is not used by the model.
-  std::string act =
-      activation(cfg, "hidden_activation", "gelu_pytorch_tanh");
+  std::string act = activation(cfg, "hidden_activation", "gelu_pytorch_tanh");
   Rope rope = readRope(cfg);
   double queryScalar = cfg.number("query_pre_attn_scalar", 256.0);
   double attnSoftcap = softcap(cfg, "attn_logit_softcapping", 50.0);
@@ -223,8 +222,7 @@ void translateGemma2(HFConfig &cfg, YDocument &doc) {
     repeatBody.push(layerUse("", windows.empty() ? 0 : windows[0]));
   } else {
     // Iteration i holds layers 2i and 2i+1, named explicitly.
-    repeat.add("count", YNode::expr("${n_layers} // 2"),
-               "pairs of layers");
+    repeat.add("count", YNode::expr("${n_layers} // 2"), "pairs of layers");
     repeat.add("index_in_name", YNode::boolean(false));
     repeatBody.push(layerUse("{2*i}", windows[0]),
                     windows[0] ? "even layers: sliding window"

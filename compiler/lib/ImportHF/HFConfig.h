@@ -32,8 +32,7 @@ struct ErrorSink {
 /// `rope_scaling`), with the path used to name its keys in errors.
 class HFConfig {
 public:
-  HFConfig(const nlohmann::json &object, ErrorSink &sink,
-           std::string path = "")
+  HFConfig(const nlohmann::json &object, ErrorSink &sink, std::string path = "")
       : object(&object), sink(&sink), path(std::move(path)) {}
 
   /// True when `key` is present and not null (transformers treats a null

@@ -42,7 +42,8 @@ public:
     // ("parse error at line 4, column 1: ...") is the useful part.
     message = error.what();
     size_t tagEnd = message.find("] ");
-    if (message.rfind("[json.exception.", 0) == 0 && tagEnd != std::string::npos)
+    if (message.rfind("[json.exception.", 0) == 0 &&
+        tagEnd != std::string::npos)
       message.erase(0, tagEnd + 2);
     return false;
   }

@@ -26,8 +26,7 @@ struct Variant {
   bool qwenOptions = false;
 };
 
-void translateDecoder(HFConfig &cfg, const Variant &variant,
-                      YDocument &doc) {
+void translateDecoder(HFConfig &cfg, const Variant &variant, YDocument &doc) {
   checkCommonOptions(cfg, variant.info);
   if (variant.qwenOptions) {
     // Qwen2 applies its window only to layers from max_window_layers on;
@@ -155,8 +154,9 @@ void translateDecoder(HFConfig &cfg, const Variant &variant,
   head.add("norm", YNode::string("rmsnorm"));
   head.add("norm_eps", YNode::ref("eps"));
   head.add("tied", YNode::boolean(tied),
-           cfg.has("tie_word_embeddings") ? "tie_word_embeddings"
-                                          : "tie_word_embeddings absent: false");
+           cfg.has("tie_word_embeddings")
+               ? "tie_word_embeddings"
+               : "tie_word_embeddings absent: false");
   YNode weights = YNode::map();
   weights.add("norm_weight", YNode::string("model.norm.weight"));
   if (!tied)

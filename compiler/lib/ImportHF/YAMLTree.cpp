@@ -102,7 +102,9 @@ std::string doubleQuote(const std::string &text) {
 YNode YNode::integer(int64_t value) {
   return YNode(Kind::Scalar, std::to_string(value));
 }
-YNode YNode::real(double value) { return YNode(Kind::Scalar, formatReal(value)); }
+YNode YNode::real(double value) {
+  return YNode(Kind::Scalar, formatReal(value));
+}
 YNode YNode::boolean(bool value) {
   return YNode(Kind::Scalar, value ? "true" : "false");
 }
@@ -159,9 +161,9 @@ public:
 
 private:
   // Lines stay within 100 columns, so that a layer with its options fits on
-  // one line where it can. Flow style is used only for shallow nodes (a map of scalars, or one
-  // holding such maps, like `weights:`): deeper structure reads better as
-  // blocks even when it would fit on a line.
+  // one line where it can. Flow style is used only for shallow nodes (a map of
+  // scalars, or one holding such maps, like `weights:`): deeper structure reads
+  // better as blocks even when it would fit on a line.
   static constexpr size_t kMaxLine = 100;
   static constexpr int kMaxFlowDepth = 2;
 
@@ -212,9 +214,9 @@ private:
             size_t commentColumn = 0) {
     out += text;
     if (!comment.empty())
-      out += std::string(std::max(commentColumn, text.size()) - text.size(),
-                         ' ') +
-             "  # " + comment;
+      out +=
+          std::string(std::max(commentColumn, text.size()) - text.size(), ' ') +
+          "  # " + comment;
     out += "\n";
   }
 
@@ -248,8 +250,9 @@ private:
       const YNode &value = node.values[i];
       if (value.kind != YNode::Kind::Scalar || node.comments[i].empty())
         continue;
-      size_t width = head(i == 0 ? prefix : std::string(), indent,
-                          node.keys[i]).size() + 1 + value.text.size();
+      size_t width =
+          head(i == 0 ? prefix : std::string(), indent, node.keys[i]).size() +
+          1 + value.text.size();
       if (width + 4 + node.comments[i].size() <= kMaxLine)
         column = std::max(column, width);
     }

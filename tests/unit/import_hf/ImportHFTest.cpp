@@ -155,8 +155,8 @@ TEST(ImportHF, Transformers5RopeParametersAndDtype) {
   YAML::Node doc = importOk(config);
   EXPECT_EQ(str(doc["model"]["dtype"]), "f16");
   EXPECT_EQ(doc["hparams"]["rope_theta"].as<double>(), 250000.0);
-  YAML::Node attn = find(defBody(doc, "decoder_layer")[0]["residual"],
-                         "attention");
+  YAML::Node attn =
+      find(defBody(doc, "decoder_layer")[0]["residual"], "attention");
   EXPECT_FALSE(attn["rope"]["scaling"]);
 }
 
@@ -169,8 +169,8 @@ TEST(ImportHF, Transformers5Llama3RopeParameters) {
   config["rope_parameters"]["rope_theta"] = 500000.0;
   YAML::Node doc = importOk(config);
   EXPECT_EQ(doc["hparams"]["rope_theta"].as<double>(), 500000.0);
-  YAML::Node attn = find(defBody(doc, "decoder_layer")[0]["residual"],
-                         "attention");
+  YAML::Node attn =
+      find(defBody(doc, "decoder_layer")[0]["residual"], "attention");
   EXPECT_EQ(str(attn["rope"]["scaling"]["type"]), "llama3");
   EXPECT_EQ(attn["rope"]["scaling"]["original_max_positions"].as<int>(), 8192);
 }
@@ -205,8 +205,8 @@ TEST(ImportHF, Qwen25) {
   EXPECT_EQ(str(doc["hparams"]["head_dim"]), "${d_model} // ${n_heads}");
   EXPECT_EQ(doc["hparams"]["eps"].as<double>(), 1e-6);
   EXPECT_EQ(doc["hparams"]["rope_theta"].as<double>(), 1e6);
-  YAML::Node attn = find(defBody(doc, "decoder_layer")[0]["residual"],
-                         "attention");
+  YAML::Node attn =
+      find(defBody(doc, "decoder_layer")[0]["residual"], "attention");
   EXPECT_TRUE(attn["qkv_bias"].as<bool>());
   EXPECT_FALSE(attn["out_bias"]);
   // use_sliding_window is false: the window in the config is unused.
@@ -217,8 +217,8 @@ TEST(ImportHF, Qwen25) {
 TEST(ImportHF, Mistral) {
   YAML::Node doc = importOk(loadInput("mistral.json"));
   EXPECT_EQ(doc["hparams"]["sliding_window"].as<int>(), 4096);
-  YAML::Node attn = find(defBody(doc, "decoder_layer")[0]["residual"],
-                         "attention");
+  YAML::Node attn =
+      find(defBody(doc, "decoder_layer")[0]["residual"], "attention");
   EXPECT_EQ(str(attn["sliding_window"]), "${sliding_window}");
   EXPECT_EQ(str(find(doc["structure"], "output_head")["weights"]["weight"]),
             "lm_head.weight");

@@ -1,6 +1,6 @@
 //===- YAMLTreeTest.cpp - the importer's YAML writer ----------------------===//
-#include "Common.h"
 #include "YAMLTree.h"
+#include "Common.h"
 
 #include <cmath>
 #include <gtest/gtest.h>
