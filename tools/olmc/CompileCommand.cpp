@@ -46,9 +46,11 @@ int compileMain(int argc, char **argv) {
   std::string phaseNames;
   for (const Phase &p : compilePhases())
     phaseNames += (phaseNames.empty() ? "" : ", ") + p.name;
+  // cl::desc keeps a StringRef: the text must outlive the option.
+  std::string compileToHelp =
+      "stop after this phase and print its IR (" + phaseNames + ")";
   cl::opt<std::string> compileTo(
-      "compile-to",
-      cl::desc("stop after this phase and print its IR (" + phaseNames + ")"),
+      "compile-to", cl::desc(compileToHelp),
       cl::value_desc("PHASE"), cl::init(""), cl::cat(category));
   cl::opt<std::string> dumpPhases(
       "dump-phases-to", cl::desc("write the IR after each phase into DIR"),

@@ -1,6 +1,8 @@
 //===- olmc.cpp - the olmc driver: subcommand dispatch --------------------===//
 #include "Commands.h"
 
+#include "olmrt/Cli.h"
+
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -21,12 +23,22 @@ const Subcommand kSubcommands[] = {
      olmc::importHFMain},
 };
 
+/// Subcommands shared with the standalone runtime, olmrt.
+const char *kRuntimeCommands[][2] = {
+    {"run", "run a compiled artifact: logits or greedy generation"},
+    {"inspect", "show an artifact's entry points, kernels, weights, memory"},
+    {"init-weights", "write random weights with the model's own names"},
+};
+
 void printUsage(llvm::raw_ostream &os) {
   os << "olmc: an ahead-of-time compiler for transformer language models\n\n"
         "usage: olmc <command> [options]\n\ncommands:\n";
   for (const Subcommand &s : kSubcommands)
     os << "  " << s.name << std::string(12 - std::strlen(s.name), ' ')
        << s.summary << "\n";
+  for (auto &c : kRuntimeCommands)
+    os << "  " << c[0] << std::string(12 - std::strlen(c[0]), ' ') << c[1]
+       << "\n";
   os << "\n'olmc <command> --help' lists a command's options.\n";
 }
 } // namespace
@@ -46,6 +58,9 @@ int main(int argc, char **argv) {
     llvm::outs() << "olmc " OLMC_VERSION "\n";
     return 0;
   }
+  if (olmrt::isRuntimeCommand(command))
+    return olmrt::runRuntimeCommand(command, argc - 2, argv + 2,
+                                    olmrt::CliStreams("olmc"));
   for (const Subcommand &s : kSubcommands) {
     if (command != s.name)
       continue;

@@ -87,8 +87,12 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
   for (Operation &op : body) {
     if (auto offset = op.getAttrOfType<IntegerAttr>("olm.offset")) {
       auto type = cast<RankedTensorType>(op.getResult(0).getType());
+      int64_t rows = intAttr(model, "olm.max_seq") *
+                     intAttr(model, "olm.max_batch");
+      int64_t bytes = (rows * type.getDimSize(2) * 4 + 63) / 64 * 64;
       buffers.push_back({{"op", op.getName().getStringRef().str()},
                          {"offset", offset.getInt()},
+                         {"bytes", bytes},
                          {"features", type.getDimSize(2)}});
     }
     llvm::StringRef name = op.getName().getStringRef();

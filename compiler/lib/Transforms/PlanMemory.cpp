@@ -90,6 +90,21 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
                       "[1, 2^16]");
       return signalPassFailure();
     }
+    // A learned position table bounds the positions the model can serve.
+    WalkResult tooLong = model.walk([&](PosAddOp op) {
+      int64_t rowsInTable =
+          cast<RankedTensorType>(op.getTable().getType()).getDimSize(0);
+      int64_t positions = rowsInTable - int64_t(op.getOffset());
+      if (maxSeq > positions) {
+        op.emitOpError("the position embedding has ")
+            << positions << " positions but max-seq is " << int64_t(maxSeq)
+            << "; compile with --max-seq " << positions << " or less";
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (tooLong.wasInterrupted())
+      return signalPassFailure();
     Block &body = model.getBody().front();
     auto yield = cast<YieldOp>(body.getTerminator());
     Value output = yield.getValues()[0];

@@ -47,8 +47,9 @@ public:
   /// 0, then `maxNewTokens` tokens, each the argmax of the last logits (the
   /// first maximum on ties, as torch.argmax), fed back by decode steps.
   /// Returns ids [batch, seq + maxNewTokens]. When `promptLogits` is given
-  /// it receives the prefill logits [batch, seq, vocab] (the prefill runs
-  /// even when maxNewTokens is 0).
+  /// it receives the logits of every position processed,
+  /// [batch, seq + max(maxNewTokens - 1, 0), vocab]: the prefill's, then
+  /// each decode step's (the prefill runs even when maxNewTokens is 0).
   std::vector<int64_t>
   generateGreedy(const std::vector<int64_t> &ids, int64_t batch, int64_t seq,
                  int64_t maxNewTokens,

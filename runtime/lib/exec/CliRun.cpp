@@ -1,8 +1,10 @@
 //===- CliRun.cpp - `run`: logits and greedy generation -------------------===//
 //
-// --logits-out asks for the prompt's logits; --output-ids, --max-new-tokens
-// or the absence of --logits-out ask for generation. Both come from one
-// prefill: generateGreedy hands back the prompt logits it computed anyway.
+// --logits-out asks for logits; --output-ids, --max-new-tokens or the
+// absence of --logits-out ask for generation. Both come from one prefill.
+// Without generation the logits are the prompt's [B, T, V]; with it, every
+// position the model processed, [B, T + N - 1, V]: the prompt's, then each
+// KV-cached decode step's.
 //
 //===----------------------------------------------------------------------===//
 
@@ -98,7 +100,10 @@ int runCommand(const ParsedArgs &args, const CliStreams &streams) {
 
   if (logitsOut)
     writeNpy(*logitsOut, logits,
-             {prompt.batch, prompt.seq, model.manifest().model.vocab});
+             {prompt.batch,
+              int64_t(logits.size()) /
+                  (prompt.batch * model.manifest().model.vocab),
+              model.manifest().model.vocab});
   if (!generate)
     return 0;
   int64_t total = prompt.seq + newTokens;

@@ -186,8 +186,17 @@ std::vector<int64_t> Session::generateGreedy(const std::vector<int64_t> &ids,
   for (int64_t b = 0; b < batch; ++b)
     next[b] = int32_t(
         argmaxFirst(logits.data() + ((b * seq) + seq - 1) * vocab, vocab));
-  if (promptLogits)
-    *promptLogits = std::move(logits);
+  // Logits of every position processed, [batch, seq + steps, vocab]:
+  // the prompt's from prefill, then one row per decode step.
+  int64_t steps = maxNewTokens > 0 ? maxNewTokens - 1 : 0;
+  int64_t rowsPerSeq = seq + steps;
+  if (promptLogits) {
+    promptLogits->assign(logitsCount(batch, rowsPerSeq, vocab), 0.0f);
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(logits.begin() + b * seq * vocab,
+                logits.begin() + (b + 1) * seq * vocab,
+                promptLogits->begin() + b * rowsPerSeq * vocab);
+  }
 
   std::vector<float> stepLogits(logitsCount(batch, 1, vocab));
   for (int64_t i = 0; i < maxNewTokens; ++i) {
@@ -196,8 +205,13 @@ std::vector<int64_t> Session::generateGreedy(const std::vector<int64_t> &ids,
     if (i + 1 == maxNewTokens)
       break; // The last token needs no logits of its own.
     decode(next.data(), batch, seq + i, stepLogits.data());
-    for (int64_t b = 0; b < batch; ++b)
-      next[b] = int32_t(argmaxFirst(stepLogits.data() + b * vocab, vocab));
+    for (int64_t b = 0; b < batch; ++b) {
+      const float *row = stepLogits.data() + b * vocab;
+      next[b] = int32_t(argmaxFirst(row, vocab));
+      if (promptLogits)
+        std::copy(row, row + vocab,
+                  promptLogits->begin() + (b * rowsPerSeq + seq + i) * vocab);
+    }
   }
   return out;
 }

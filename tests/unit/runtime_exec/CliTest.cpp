@@ -88,20 +88,27 @@ TEST_F(CliTest, RunWritesLogitsAndIds) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "");
 
-  std::vector<int64_t> shape;
-  std::vector<float> logits =
-      olmrt::readNpyFloat32(dir.path("logits.npy"), &shape);
-  EXPECT_EQ(shape, (std::vector<int64_t>{2, 3, kVocab}));
-  std::vector<float> expected = referenceLogits(checkpoint, ids, 2, 3);
-  ASSERT_EQ(logits.size(), expected.size());
-  for (size_t i = 0; i < logits.size(); ++i)
-    EXPECT_NEAR(logits[i], expected[i], 1e-5);
-
   olmrt::NpyArray out = olmrt::readNpy(dir.path("out.npy"));
   EXPECT_EQ(out.dtype, olmrt::DType::I64);
   EXPECT_EQ(out.shape, (std::vector<int64_t>{2, 8}));
-  EXPECT_EQ(olmrt::readNpyInt64(dir.path("out.npy")),
-            referenceGreedy(checkpoint, ids, 2, 3, 5));
+  std::vector<int64_t> greedy = olmrt::readNpyInt64(dir.path("out.npy"));
+  EXPECT_EQ(greedy, referenceGreedy(checkpoint, ids, 2, 3, 5));
+
+  // With generation, the logits cover every position processed: the 3
+  // prompt positions and 4 decode steps, as a full pass over the first 7
+  // generated ids would give them.
+  std::vector<int64_t> shape;
+  std::vector<float> logits =
+      olmrt::readNpyFloat32(dir.path("logits.npy"), &shape);
+  EXPECT_EQ(shape, (std::vector<int64_t>{2, 7, kVocab}));
+  std::vector<int64_t> processed;
+  for (int64_t b = 0; b < 2; ++b)
+    processed.insert(processed.end(), greedy.begin() + b * 8,
+                     greedy.begin() + b * 8 + 7);
+  std::vector<float> expected = referenceLogits(checkpoint, processed, 2, 7);
+  ASSERT_EQ(logits.size(), expected.size());
+  for (size_t i = 0; i < logits.size(); ++i)
+    EXPECT_NEAR(logits[i], expected[i], 1e-5);
 }
 
 TEST_F(CliTest, RunAcceptsOneDimensionalInt32Ids) {
