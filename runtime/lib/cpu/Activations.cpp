@@ -8,6 +8,7 @@
 
 #include "olmrt/CpuKernels.h"
 
+#include "KernelStats.h"
 #include "VecMath.h"
 
 using namespace olmrt::cpu;
@@ -58,6 +59,7 @@ void mapGated(const float *gu, float *out, int64_t M, int64_t H) {
 } // namespace
 
 extern "C" void olmk_activation(float *x, int64_t n, int32_t kind) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::Activation);
   switch (kind) {
   case OLMK_ACT_GELU:
     return mapActivation<geluErf>(x, x, n);
@@ -74,6 +76,7 @@ extern "C" void olmk_activation(float *x, int64_t n, int32_t kind) {
 
 extern "C" void olmk_gated_activation(const float *gu, float *out, int64_t M,
                                       int64_t H, int32_t kind) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::GatedActivation);
   switch (kind) {
   case OLMK_ACT_GELU:
     return mapGated<geluErf>(gu, out, M, H);
@@ -89,6 +92,7 @@ extern "C" void olmk_gated_activation(const float *gu, float *out, int64_t M,
 }
 
 extern "C" void olmk_softcap(float *x, int64_t n, float cap) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::Softcap);
   // Divide (not multiply by 1/cap) to round exactly as torch's x / cap.
   for (int64_t i = 0; i < n; ++i)
     x[i] = cap * vtanh(x[i] / cap);

@@ -14,6 +14,7 @@
 
 #include "AttentionTile.h"
 #include "HeadPrep.h"
+#include "KernelStats.h"
 
 #include <algorithm>
 #include <cstring>
@@ -100,6 +101,7 @@ extern "C" void olmk_attention(const int64_t *icfg, const float *fcfg,
                                int64_t B, int64_t T, int64_t pos0,
                                const float *q_norm_w, const float *k_norm_w,
                                const float *q_norm_b, const float *k_norm_b) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::Attention);
   AttentionParams p = decodeParams(icfg, fcfg, inv_freq, q_norm_w, k_norm_w,
                                    q_norm_b, k_norm_b);
   const int64_t hd = p.headDim;

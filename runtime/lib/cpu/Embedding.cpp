@@ -2,10 +2,13 @@
 
 #include "olmrt/CpuKernels.h"
 
+#include "KernelStats.h"
+
 #include <cstring>
 
 extern "C" void olmk_embedding(const int32_t *ids, const float *table,
                                float *out, int64_t M, int64_t D, float scale) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::Embedding);
   for (int64_t m = 0; m < M; ++m) {
     const float *row = table + static_cast<int64_t>(ids[m]) * D;
     float *o = out + m * D;
@@ -22,6 +25,7 @@ extern "C" void olmk_embedding(const int32_t *ids, const float *table,
 extern "C" void olmk_pos_embedding_add(float *x, const float *table, int64_t B,
                                        int64_t T, int64_t D, int64_t pos0,
                                        int64_t offset) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::PosEmbeddingAdd);
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t t = 0; t < T; ++t) {
       const float *row = table + (pos0 + t + offset) * D;

@@ -8,6 +8,8 @@
 
 #include "olmrt/CpuKernels.h"
 
+#include "KernelStats.h"
+
 #include <cblas.h>
 
 #include <cstring>
@@ -37,6 +39,7 @@ float prepareOutput(const float *bias, float *y, int64_t M, int64_t N,
 extern "C" void olmk_matmul(const float *x, const float *w, const float *bias,
                             float *y, int64_t M, int64_t N, int64_t K,
                             int32_t accumulate) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::Matmul);
   float beta = prepareOutput(bias, y, M, N, accumulate != 0);
   if (M == 1) {
     // Batch-1 decode: y = w * x is a matrix-vector product. OpenBLAS 0.3.21

@@ -9,18 +9,21 @@
 
 #include "olmrt/CpuKernels.h"
 
+#include "KernelStats.h"
 #include "RowStats.h"
 
 using namespace olmrt::cpu;
 
 extern "C" void olmk_rmsnorm(const float *x, const float *w, float *y,
                              int64_t M, int64_t D, float eps, float w_offset) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::RmsNorm);
   for (int64_t m = 0; m < M; ++m)
     rmsNormalize(x + m * D, y + m * D, D, eps, w, w_offset);
 }
 
 extern "C" void olmk_layernorm(const float *x, const float *w, const float *b,
                                float *y, int64_t M, int64_t D, float eps) {
+  olmrt::cpu::KernelScope scope(olmrt::cpu::Kernel::LayerNorm);
   for (int64_t m = 0; m < M; ++m) {
     const float *xr = x + m * D;
     float *yr = y + m * D;

@@ -40,6 +40,20 @@ const std::vector<Command> &commands() {
        initWeightsCommand,
        {{"--output", true, "-o"}, {"--seed", true, ""}}},
       {"inspect", "inspect M.olmx", inspectCommand, {}},
+      {"bench",
+       "bench M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
+       "[--batch B] [--prompt-len T] [--gen-len N] [--warmup W] [--iters K] "
+       "[--json]",
+       benchCommand,
+       {{"--weights", true, ""},
+        {"--random-weights", false, ""},
+        {"--seed", true, ""},
+        {"--batch", true, ""},
+        {"--prompt-len", true, ""},
+        {"--gen-len", true, ""},
+        {"--warmup", true, ""},
+        {"--iters", true, ""},
+        {"--json", false, ""}}},
   };
   return list;
 }
