@@ -40,6 +40,16 @@ const std::vector<Command> &commands() {
        initWeightsCommand,
        {{"--output", true, "-o"}, {"--seed", true, ""}}},
       {"inspect", "inspect M.olmx", inspectCommand, {}},
+      {"tokenize",
+       "tokenize --tokenizer T.json (--text TEXT | --text-file F | "
+       "--decode 1,2,3) [--add-special-tokens] [--keep-special-tokens]",
+       tokenizeCommand,
+       {{"--tokenizer", true, ""},
+        {"--text", true, ""},
+        {"--text-file", true, ""},
+        {"--decode", true, ""},
+        {"--add-special-tokens", false, ""},
+        {"--keep-special-tokens", false, ""}}},
       {"bench",
        "bench M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
        "[--batch B] [--prompt-len T] [--gen-len N] [--warmup W] [--iters K] "

@@ -20,6 +20,7 @@ namespace olmrt::exec {
 int runCommand(const ParsedArgs &args, const CliStreams &streams);
 int initWeightsCommand(const ParsedArgs &args, const CliStreams &streams);
 int inspectCommand(const ParsedArgs &args, const CliStreams &streams);
+int tokenizeCommand(const ParsedArgs &args, const CliStreams &streams);
 int benchCommand(const ParsedArgs &args, const CliStreams &streams);
 
 /// "1048576 bytes (1.0 MiB)".
