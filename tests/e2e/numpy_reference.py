@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent numpy references for two configs/ models.
+"""Independent numpy references for configs/ and example models.
 
 Each model below is written from the architecture (not from olmc's code):
 its parameters (names and shapes as the YAML names them) and its forward
@@ -198,12 +198,64 @@ class TinyLlama:
         return z @ w["lm_head.weight"].T
 
 
+class CustomCombinators:
+    """examples/combinators/custom-model.yaml: blocks whose residuals are a
+    gated residual (x + sigmoid(g) * f(x)) and a per-channel scaled residual
+    (x + s * f(x)), then a softmax-weighted mix of three branches."""
+    d, heads, hidden, vocab, layers = 32, 4, 64, 64, 2
+
+    def params(self):
+        d, h, v = self.d, self.hidden, self.vocab
+        p = {"embed.weight": (v, d), "mix.logits": (3,), "mix.a.weight": (d, d),
+             "mix.b.weight": (d, d), "mix.bn.weight": (d,),
+             "mix.c.weight": (d,), "mix.c.bias": (d,),
+             "head.norm.weight": (d,), "head.weight": (v, d)}
+        for i in range(self.layers):
+            a, m = "blocks.%d.attn_block." % i, "blocks.%d.mlp_block." % i
+            p.update({a + "gate": (1,), a + "norm.weight": (d,),
+                      m + "scale": (d,), m + "norm.weight": (d,),
+                      m + "mlp.gate_proj.weight": (h, d),
+                      m + "mlp.up_proj.weight": (h, d),
+                      m + "mlp.down_proj.weight": (d, h)})
+            for n in ("q_proj", "k_proj", "v_proj", "o_proj"):
+                p[a + "attn." + n + ".weight"] = (d, d)
+        return p
+
+    def forward(self, w, ids):
+        x = w["embed.weight"][ids]
+        zero = np.zeros(1)
+        for i in range(self.layers):
+            a, m = "blocks.%d.attn_block." % i, "blocks.%d.mlp_block." % i
+            n = rms_norm(x, w[a + "norm.weight"], 1e-6)
+            y = attention(n, w[a + "attn.q_proj.weight"], zero,
+                          w[a + "attn.k_proj.weight"], zero,
+                          w[a + "attn.v_proj.weight"], zero,
+                          w[a + "attn.o_proj.weight"], zero,
+                          self.heads, self.heads, 10000.0, False)
+            x = x + 1.0 / (1.0 + np.exp(-w[a + "gate"][0])) * y
+            n = rms_norm(x, w[m + "norm.weight"], 1e-6)
+            y = swiglu(n, w[m + "mlp.gate_proj.weight"], zero,
+                       w[m + "mlp.up_proj.weight"], zero,
+                       w[m + "mlp.down_proj.weight"], zero)
+            x = x + w[m + "scale"] * y
+        branches = [x @ w["mix.a.weight"].T,
+                    rms_norm(x @ w["mix.b.weight"].T, w["mix.bn.weight"], 1e-6),
+                    layer_norm(x, w["mix.c.weight"], w["mix.c.bias"])]
+        logits = w["mix.logits"]
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        x = sum(pi * b for pi, b in zip(p, branches))
+        z = rms_norm(x, w["head.norm.weight"], 1e-5)
+        return z @ w["head.weight"].T
+
+
 FFN_NAMES = ["gate_proj.weight", "gate_proj.bias", "up_proj.weight",
              "up_proj.bias", "down_proj.weight", "down_proj.bias"]
 ATTN_NAMES = ["q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias",
               "v_proj.weight", "v_proj.bias", "out_proj.weight",
               "out_proj.bias"]
-MODELS = {"tiny-wide-mlp": TinyWideMLP, "tiny-llama": TinyLlama}
+MODELS = {"tiny-wide-mlp": TinyWideMLP, "tiny-llama": TinyLlama,
+          "custom-combinators": CustomCombinators}
 
 
 def main():
@@ -222,6 +274,8 @@ def main():
         for name, shape in model.params().items():
             scale = 0.3 if len(shape) == 2 else 0.1
             base = 1.0 if name.endswith("norm.weight") else 0.0
+            if name.endswith((".gate", ".scale", ".logits")):
+                scale = 1.0  # make the combinators' own parameters matter
             tensors[name] = (base + scale * rng.standard_normal(shape)
                              ).astype(np.float32)
         write_safetensors(args.dir + "/weights.safetensors", tensors)

@@ -13,7 +13,14 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
 
 #include <memory>
 
@@ -53,6 +60,13 @@ private:
   LogicalResult readModelInfo(const YAML::Node &node, std::string &name);
   LogicalResult readHParams(const YAML::Node &node);
   LogicalResult readDefs(const YAML::Node &node);
+  LogicalResult readImports(const YAML::Node &node);
+  FailureOr<Value> emitCustom(olm::CombinatorDefOp def, StringRef kind,
+                              const YAML::Node &key, const YAML::Node &value,
+                              Value input, const NodeContext &nc);
+
+  /// Combinators defined in imported .mlir files, by name.
+  std::map<std::string, olm::CombinatorDefOp> customs;
 
   std::vector<std::string> allKinds() const {
     std::vector<std::string> kinds = kStructureKinds;
@@ -60,6 +74,8 @@ private:
       kinds.push_back(k);
     for (auto &d : defs)
       kinds.push_back(d.first);
+    for (auto &c : customs)
+      kinds.push_back(c.first);
     return kinds;
   }
 
@@ -110,12 +126,6 @@ OwningOpRef<ModuleOp> Importer::run(const YAML::Node &root) {
       return nullptr;
     }
   }
-  if (top.has("imports")) {
-    src.error(top.keyNode("imports"))
-        << "'imports' (custom combinator definitions in .mlir files) is not "
-           "supported by this version of olmc";
-    return nullptr;
-  }
   if (!top.has("model"))
     {
     (void)top.missing("model");
@@ -138,6 +148,8 @@ OwningOpRef<ModuleOp> Importer::run(const YAML::Node &root) {
   Location loc = src.loc(top.keyNode("model"));
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b().setInsertionPointToEnd(module->getBody());
+  if (top.has("imports") && failed(readImports(top.node("imports"))))
+    return nullptr;
   auto model = olm::ModelOp::create(b(), src.loc(top.keyNode("structure")),
                                     b().getStringAttr(modelName),
                                     TypeAttr::get(st.dtype));
@@ -358,6 +370,9 @@ FailureOr<Value> Importer::emitNode(const YAML::Node &node, Value input,
   auto def = defs.find(kind);
   if (def != defs.end())
     return emitDefUse(def->second, kind, key, value, input, inner);
+  auto custom = customs.find(kind);
+  if (custom != customs.end())
+    return emitCustom(custom->second, kind, key, value, input, inner);
   src.error(key) << "unknown node kind '" << kind << "'"
                  << didYouMean(kind, allKinds())
                  << " (built-in kinds: " << joinNames(kStructureKinds) << ", "
@@ -544,6 +559,11 @@ FailureOr<Value> Importer::emitStructure(StringRef kind, const YAML::Node &key,
         if (merge != "concat")
           return first;
         int64_t axis = dim < 0 ? dim + first.getRank() : dim;
+        // A dim outside the first branch's rank (branches of rank 2 exist:
+        // a residual over token ids keeps their type) has no size to
+        // compute; the verifier reports it against this op.
+        if (axis < 0 || axis >= first.getRank())
+          return first;
         SmallVector<int64_t> shape(first.getShape());
         int64_t total = 0;
         for (Type t : outs) {
@@ -616,6 +636,160 @@ FailureOr<Value> Importer::emitDefUse(const Definition &def, StringRef kind,
       [](ArrayRef<Type> outs) { return outs[0]; });
 }
 
+LogicalResult Importer::readImports(const YAML::Node &node) {
+  if (!node.IsSequence()) {
+    src.error(node) << "'imports' expects a list of .mlir files with "
+                       "olm.combinator_def definitions";
+    return failure();
+  }
+  for (const YAML::Node &entry : node) {
+    if (!src.visit(entry))
+      return failure();
+    std::optional<HValue> v = evaluateNode(src, entry, globals);
+    if (!v)
+      return failure();
+    if (v->kind != HValue::Kind::String) {
+      src.error(entry) << "an import is a path to a .mlir file";
+      return failure();
+    }
+    // Relative to the model file.
+    SmallString<256> path(v->s);
+    if (!sys::path::is_absolute(path)) {
+      path = sys::path::parent_path(src.fileName);
+      sys::path::append(path, v->s);
+    }
+    auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buffer) {
+      src.error(entry) << "cannot read '" << path
+                       << "': " << buffer.getError().message();
+      return failure();
+    }
+    if ((*buffer)->getBufferSize() > src.limits.maxFileBytes) {
+      src.error(entry) << "'" << path << "' is larger than "
+                       << src.limits.maxFileBytes << " bytes";
+      return failure();
+    }
+    llvm::SourceMgr sourceMgr;
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+    ParserConfig config(&src.context);
+    OwningOpRef<ModuleOp> imported =
+        parseSourceFile<ModuleOp>(sourceMgr, config);
+    if (!imported) {
+      src.error(entry) << "'" << path << "' is not a valid olm module "
+                          "(see the errors above)";
+      return failure();
+    }
+    for (Operation &op : llvm::make_early_inc_range(*imported->getBody())) {
+      auto def = dyn_cast<olm::CombinatorDefOp>(op);
+      if (!def) {
+        op.emitError("an imported file may hold only olm.combinator_def "
+                     "ops, found '")
+            << op.getName() << "'";
+        return failure();
+      }
+      std::string name = def.getSymName().str();
+      if (isLayerKind(name) || llvm::is_contained(kStructureKinds, name) ||
+          defs.count(name) || customs.count(name)) {
+        def.emitError("combinator '")
+            << name << "' clashes with a node kind or definition of that "
+                       "name";
+        return failure();
+      }
+      def->moveBefore(b().getInsertionBlock(), b().getInsertionPoint());
+      customs[name] = def;
+    }
+  }
+  return success();
+}
+
+FailureOr<Value> Importer::emitCustom(olm::CombinatorDefOp def,
+                                      StringRef kind, const YAML::Node &key,
+                                      const YAML::Node &value, Value input,
+                                      const NodeContext &nc) {
+  std::string what = "'" + kind.str() + "'";
+  OptionReader r(src, value, *nc.scope, what, key);
+  if (failed(r.checkKeys({"name", "body", "children", "weights"})))
+    return failure();
+  std::vector<YAML::Node> children;
+  if (r.has("body") && r.has("children")) {
+    src.error(r.keyNode("children"))
+        << "give 'body' (one child) or 'children' (a list), not both";
+    return failure();
+  }
+  if (r.has("body")) {
+    children.push_back(r.node("body"));
+  } else if (r.has("children")) {
+    YAML::Node list = r.node("children");
+    if (!list.IsSequence()) {
+      src.error(list) << "'children' expects a list; each child is a node "
+                         "or a list of nodes";
+      return failure();
+    }
+    for (const YAML::Node &child : list)
+      children.push_back(child);
+  }
+  if (int64_t(children.size()) != int64_t(def.getChildren())) {
+    src.error(key) << what << " takes " << def.getChildren()
+                   << " children, got " << children.size();
+    return failure();
+  }
+  NamedAttrList attrs;
+  NodeContext inner;
+  if (failed(readName(r, nc, inner, attrs)))
+    return failure();
+
+  // Parameter names: the node's path and the declared name, or 'weights'.
+  std::vector<std::string> declared;
+  for (Attribute a : def.getParams())
+    if (auto d = dyn_cast<DictionaryAttr>(a))
+      if (auto n = d.getAs<StringAttr>("name"))
+        declared.push_back(n.str());
+  std::map<std::string, std::string> names;
+  for (const std::string &p : declared)
+    names[p] = inner.child(p);
+  if (r.has("weights")) {
+    YAML::Node w = r.node("weights");
+    if (!w.IsMap()) {
+      src.error(w) << "'weights' expects a mapping of parameter to name";
+      return failure();
+    }
+    for (auto it = w.begin(); it != w.end(); ++it) {
+      std::string role = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (!names.count(role)) {
+        src.error(it->first) << what << " has no parameter '" << role << "'"
+                             << didYouMean(role, declared)
+                             << " (parameters: " << joinNames(declared)
+                             << ")";
+        return failure();
+      }
+      std::optional<HValue> v = evaluateNode(src, it->second, *nc.scope);
+      if (!v || v->kind != HValue::Kind::String) {
+        if (v)
+          src.error(it->second) << "parameter name must be a string";
+        return failure();
+      }
+      StringRef text = v->s;
+      names[role] = text.starts_with("/") ? text.drop_front().str()
+                                          : inner.child(text);
+    }
+  }
+  SmallVector<NamedAttribute> params;
+  for (auto &[role, name] : names)
+    params.push_back(b().getNamedAttr(role, b().getStringAttr(name)));
+  attrs.set("def", FlatSymbolRefAttr::get(def.getSymNameAttr()));
+  attrs.set("params", b().getDictionaryAttr(params));
+
+  auto in = cast<RankedTensorType>(input.getType());
+  auto yield = cast<olm::YieldOp>(def.getBody().front().getTerminator());
+  Type result = olm::instantiateCombinatorType(
+      yield.getValues()[0].getType(), in.getDimSize(in.getRank() - 1),
+      in.getElementType());
+  return buildStructureOp(
+      "olm.custom", key, input, children.size(), attrs,
+      [&](unsigned i, Value arg) { return emitBody(children[i], arg, inner); },
+      [&](ArrayRef<Type>) { return result; });
+}
+
 /// Finds the first byte that makes `text` not UTF-8 text (or a NUL).
 std::optional<size_t> findNonText(StringRef text) {
   const auto *begin = reinterpret_cast<const UTF8 *>(text.data());
@@ -654,7 +828,8 @@ std::pair<int, int> lineColOf(StringRef text, size_t offset) {
 OwningOpRef<ModuleOp> importModelYAML(MLIRContext &context, StringRef fileName,
                                       StringRef text,
                                       const ImportLimits &limits) {
-  context.loadDialect<olm::OLMDialect>();
+  context.loadDialect<olm::OLMDialect, arith::ArithDialect, math::MathDialect,
+                      tensor::TensorDialect>();
   SourceInfo src(context, fileName, limits);
   if (text.size() > limits.maxFileBytes) {
     emitError(src.loc(0, 0)) << "file is " << text.size()

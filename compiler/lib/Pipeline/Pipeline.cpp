@@ -31,6 +31,12 @@ const std::vector<Phase> &compilePhases() {
        [](PassManager &pm, const CompileOptions &) {
          pm.addNestedPass<olm::ModelOp>(createDecomposeLayers());
        }},
+      {"fused",
+       "chains of elementwise work fused into olm.fused ops "
+       "(olm-fuse-elementwise)",
+       [](PassManager &pm, const CompileOptions &) {
+         pm.addNestedPass<olm::ModelOp>(createFuseElementwise());
+       }},
       {"plan",
        "activations placed in one arena by liveness, KV cache laid out "
        "(olm-plan-memory)",

@@ -196,6 +196,11 @@ public:
       result = gatedFFN(b, g);
     else if (auto h = dyn_cast<OutputHeadOp>(op))
       result = outputHead(b, h);
+    else if (auto p = dyn_cast<ParamOp>(op))
+      result = weight(p.getLoc(), Params(p)["value"], false,
+                      p.getInit() == "ones"    ? Init::Ones
+                      : p.getInit() == "zeros" ? Init::Zeros
+                                               : Init::Normal);
     else
       return op->emitOpError("has no decomposition");
     op->getResult(0).replaceAllUsesWith(result);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "olm/Dialect/OLMOps.h"
 #include "olmc/Transforms/Passes.h"
@@ -86,6 +87,7 @@ private:
   DenseMap<Value, int64_t> weightIndex;
   std::map<std::string, LLVM::LLVMFuncOp> functions;
   int64_t globals = 0;
+  int64_t fusedCount = 0;
 
   // Per entry point.
   Value ctxArg, weightsPtr, arenaPtr, kvPtr, idsPtr, logitsPtr, batch, seq,
@@ -416,6 +418,8 @@ private:
     }
     if (auto a = dyn_cast<AttentionCoreOp>(op))
       return emitAttention(a, out);
+    if (auto f = dyn_cast<FusedOp>(op))
+      return emitFused(f, out);
     if (auto add = dyn_cast<arith::AddFOp>(op)) {
       FailureOr<Value> x = in(0), y = in(1);
       if (failed(x) || failed(y))
@@ -455,6 +459,181 @@ private:
       return success();
     }
     return op.emitOpError("cannot be compiled for the CPU target");
+  }
+
+  /// One loop over the elements of the result; every value of the body is
+  /// a float at the current element: activations are read at element i,
+  /// rank-1 weights at feature c = i mod F (or their only element), other
+  /// weights through tensor.extract.
+  LogicalResult emitFused(FusedOp fused, Value out) {
+    SmallVector<Value> args;
+    SmallVector<Type> types;
+    for (Value in : fused.getInputs()) {
+      if (!isa<RankedTensorType>(in.getType()))
+        return fused.emitOpError("takes scalar inputs, which the CPU target "
+                                 "does not support");
+      FailureOr<Value> p = pointerOf(in);
+      if (failed(p))
+        return failure();
+      args.push_back(*p);
+      types.push_back(ptr);
+    }
+    args.push_back(out);
+    types.push_back(ptr);
+    int64_t f = features(fused.getResult());
+    args.push_back(i64c(f));
+    types.push_back(i64);
+    std::string name = "olmx_fused_" + std::to_string(fusedCount++);
+    LogicalResult status = success();
+    auto fn = loopFunction(
+        name, types, [&](OpBuilder &ob, ValueRange fnArgs, Value i) {
+          status = emitFusedBody(ob, fused, fnArgs, i);
+        });
+    if (failed(status))
+      return failure();
+    args.push_back(elements(fused.getResult()));
+    LLVM::CallOp::create(b, loc, fn, args);
+    return success();
+  }
+
+  Value elements(Value v) { return mul(rows, i64c(features(v))); }
+
+  LogicalResult emitFusedBody(OpBuilder &ob, FusedOp fused, ValueRange fnArgs,
+                              Value i) {
+    Block &body = fused.getBody().front();
+    unsigned numInputs = body.getNumArguments();
+    Value outPtr = fnArgs[numInputs];
+    Value featureCount = fnArgs[numInputs + 1];
+    Value c = LLVM::URemOp::create(ob, loc, i, featureCount);
+    DenseMap<Value, Value> scalar;   // float value at this element
+    DenseMap<Value, Value> indices;  // index constants
+    auto cst64 = [&](int64_t v) {
+      return LLVM::ConstantOp::create(ob, loc, i64, v);
+    };
+    auto load = [&](Value base, Value index) {
+      Value p = LLVM::GEPOp::create(ob, loc, ptr, f32, base,
+                                    ArrayRef<LLVM::GEPArg>{index});
+      return LLVM::LoadOp::create(ob, loc, f32, p).getResult();
+    };
+    std::function<FailureOr<Value>(Value)> at =
+        [&](Value v) -> FailureOr<Value> {
+      auto it = scalar.find(v);
+      if (it != scalar.end())
+        return it->second;
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (!arg)
+        return fused.emitOpError("uses a value it does not compute");
+      auto t = cast<RankedTensorType>(arg.getType());
+      Value base = fnArgs[arg.getArgNumber()];
+      Value loaded;
+      if (t.getRank() == 3)
+        loaded = load(base, i);
+      else if (t.getRank() == 1 && t.getDimSize(0) == 1)
+        loaded = load(base, cst64(0));
+      else if (t.getRank() == 1)
+        loaded = load(base, c);
+      else
+        return fused.emitOpError("reads a rank-")
+               << t.getRank() << " input elementwise; use tensor.extract";
+      scalar[v] = loaded;
+      return loaded;
+    };
+    for (Operation &op : body.without_terminator()) {
+      Value result = op.getNumResults() ? op.getResult(0) : Value();
+      if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
+        Attribute value = cst.getValue();
+        if (auto idx = dyn_cast<IntegerAttr>(value)) {
+          indices[result] = cst64(idx.getInt());
+          continue;
+        }
+        if (auto fl = dyn_cast<FloatAttr>(value)) {
+          scalar[result] = LLVM::ConstantOp::create(
+              ob, loc, f32, ob.getF32FloatAttr(fl.getValueAsDouble()));
+          continue;
+        }
+        auto dense = dyn_cast<DenseElementsAttr>(value);
+        if (dense && dense.isSplat() &&
+            isa<FloatType>(dense.getElementType())) {
+          scalar[result] = LLVM::ConstantOp::create(
+              ob, loc, f32,
+              ob.getF32FloatAttr(
+                  dense.getSplatValue<APFloat>().convertToDouble()));
+          continue;
+        }
+        return op.emitOpError("only scalar, index and splat constants can "
+                              "be fused");
+      }
+      if (isa<tensor::DimOp>(op))
+        continue; // shapes are implicit in the loop
+      if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
+        auto arg = dyn_cast<BlockArgument>(extract.getTensor());
+        auto t = cast<RankedTensorType>(extract.getTensor().getType());
+        if (!arg || !t.hasStaticShape())
+          return op.emitOpError("can only read whole weights");
+        Value flat = cst64(0);
+        int64_t stride = 1;
+        for (int64_t d = t.getRank() - 1; d >= 0; --d) {
+          Value idx = indices.lookup(extract.getIndices()[d]);
+          if (!idx)
+            return op.emitOpError("needs constant indices");
+          flat = LLVM::AddOp::create(
+              ob, loc, flat, LLVM::MulOp::create(ob, loc, idx, cst64(stride)));
+          stride *= t.getDimSize(d);
+        }
+        scalar[result] = load(fnArgs[arg.getArgNumber()], flat);
+        continue;
+      }
+      SmallVector<Value> operands;
+      for (Value operand : op.getOperands()) {
+        if (isa<BroadcastOp>(op) && operand == op.getOperand(1))
+          break; // 'like' only gives the shape
+        FailureOr<Value> s = at(operand);
+        if (failed(s))
+          return failure();
+        operands.push_back(*s);
+      }
+      Value r;
+      if (isa<BroadcastOp, tensor::SplatOp>(op))
+        r = operands[0];
+      else if (isa<arith::AddFOp>(op))
+        r = LLVM::FAddOp::create(ob, loc, operands[0], operands[1]);
+      else if (isa<arith::SubFOp>(op))
+        r = LLVM::FSubOp::create(ob, loc, operands[0], operands[1]);
+      else if (isa<arith::MulFOp>(op))
+        r = LLVM::FMulOp::create(ob, loc, operands[0], operands[1]);
+      else if (isa<arith::DivFOp>(op))
+        r = LLVM::FDivOp::create(ob, loc, operands[0], operands[1]);
+      else if (isa<arith::MaximumFOp>(op))
+        r = LLVM::MaximumOp::create(ob, loc, operands[0], operands[1]);
+      else if (isa<arith::MinimumFOp>(op))
+        r = LLVM::MinimumOp::create(ob, loc, operands[0], operands[1]);
+      else if (isa<arith::NegFOp>(op))
+        r = LLVM::FNegOp::create(ob, loc, operands[0]);
+      else if (isa<math::ExpOp>(op))
+        r = LLVM::ExpOp::create(ob, loc, operands[0]);
+      else if (isa<math::TanhOp>(op))
+        r = LLVM::TanhOp::create(ob, loc, operands[0]);
+      else if (isa<math::LogOp>(op))
+        r = LLVM::LogOp::create(ob, loc, operands[0]);
+      else if (isa<math::SqrtOp>(op))
+        r = LLVM::SqrtOp::create(ob, loc, operands[0]);
+      else if (isa<math::RsqrtOp>(op))
+        r = LLVM::FDivOp::create(
+            ob, loc,
+            LLVM::ConstantOp::create(ob, loc, f32, ob.getF32FloatAttr(1.0)),
+            LLVM::SqrtOp::create(ob, loc, operands[0]));
+      else
+        return op.emitOpError("cannot be fused for the CPU target");
+      scalar[result] = r;
+    }
+    auto yield = cast<YieldOp>(body.getTerminator());
+    FailureOr<Value> v = at(yield.getValues()[0]);
+    if (failed(v))
+      return failure();
+    Value p = LLVM::GEPOp::create(ob, loc, ptr, f32, outPtr,
+                                  ArrayRef<LLVM::GEPArg>{i});
+    LLVM::StoreOp::create(ob, loc, *v, p);
+    return success();
   }
 
   LogicalResult emitAttention(AttentionCoreOp a, Value out) {
@@ -514,6 +693,9 @@ struct LowerToLLVMPass : olmc::impl::LowerToLLVMBase<LowerToLLVMPass> {
     if (failed(Codegen(module, models[0]).run()))
       return signalPassFailure();
     models[0].erase();
+    // Custom combinator definitions have been inlined by now.
+    for (auto def : llvm::make_early_inc_range(module.getOps<CombinatorDefOp>()))
+      def.erase();
   }
 };
 

@@ -4,6 +4,8 @@
 
 #include "mlir/Pass/Pass.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "olm/Dialect/OLMOps.h"
 
 namespace olmc {

@@ -49,6 +49,23 @@ def DecomposeLayers : Pass<"olm-decompose-layers", "::olm::ModelOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def FuseElementwise : Pass<"olm-fuse-elementwise", "::olm::ModelOp"> {
+  let summary = "Fuse chains of elementwise work into olm.fused ops";
+  let description = [{
+    Groups elementwise ops on activations (`arith` float ops, `math` ops,
+    `olm.broadcast`), together with the scalar and per-feature work that
+    feeds them (`tensor.extract` of weights, constants, splats), into one
+    `olm.fused` op per chain. A chain ends where a value is needed by more
+    than the chain (it is then computed once and read by its users). The
+    bodies of custom combinators and the merges of built-in ones (residual
+    adds, means) fuse with their elementwise neighbours this way; backends
+    emit one loop per `olm.fused`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def PlanMemory : Pass<"olm-plan-memory", "::olm::ModelOp"> {
   let summary = "Static memory plan: activations share one arena by liveness";
   let description = [{

@@ -29,6 +29,12 @@ mlir::LogicalResult verifyCombinatorOp(mlir::Operation *op);
 mlir::LogicalResult verifyLayerOp(mlir::Operation *op);
 } // namespace detail
 
+/// A type of an olm.combinator_def's body bound where the combinator is
+/// used: a dynamic feature dimension becomes `features`, float elements
+/// become `element`.
+mlir::Type instantiateCombinatorType(mlir::Type t, int64_t features,
+                                     mlir::Type element);
+
 /// The index variables bound at `op` by enclosing combinators.
 llvm::SmallVector<std::string> getBoundIndexNames(mlir::Operation *op);
 

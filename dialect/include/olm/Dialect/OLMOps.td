@@ -5,6 +5,7 @@
 include "olm/Dialect/OLMBase.td"
 include "olm/Dialect/OLMInterfaces.td"
 include "olm/Dialect/OLMPrimitives.td"
+include "olm/Dialect/OLMCustom.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
