@@ -24,8 +24,11 @@ const std::vector<Command> &commands() {
   static const std::vector<Command> list = {
       {"run",
        "run M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
-       "(--input-ids IDS.npy | --tokens 1,2,3) [--logits-out L.npy] "
-       "[--output-ids OUT.npy] [--max-new-tokens N]",
+       "((--input-ids IDS.npy | --tokens 1,2,3) [--logits-out L.npy] "
+       "[--output-ids OUT.npy] | --tokenizer T.json --prompt TEXT "
+       "[--temperature T [--top-k K] [--top-p P] [--min-p P] [--seed S]] "
+       "[--repetition-penalty R] [--stop TEXT] [--eos 1,2]) "
+       "[--max-new-tokens N]",
        runCommand,
        {{"--weights", true, ""},
         {"--random-weights", false, ""},
@@ -34,7 +37,16 @@ const std::vector<Command> &commands() {
         {"--tokens", true, ""},
         {"--logits-out", true, ""},
         {"--output-ids", true, ""},
-        {"--max-new-tokens", true, ""}}},
+        {"--max-new-tokens", true, ""},
+        {"--tokenizer", true, ""},
+        {"--prompt", true, ""},
+        {"--temperature", true, ""},
+        {"--top-k", true, ""},
+        {"--top-p", true, ""},
+        {"--min-p", true, ""},
+        {"--repetition-penalty", true, ""},
+        {"--stop", true, ""},
+        {"--eos", true, ""}}},
       {"init-weights",
        "init-weights M.olmx -o W.safetensors [--seed S]",
        initWeightsCommand,

@@ -18,6 +18,8 @@
 namespace olmrt::exec {
 
 int runCommand(const ParsedArgs &args, const CliStreams &streams);
+/// `run --tokenizer T.json --prompt TEXT` (CliRunText.cpp).
+int runTextCommand(const ParsedArgs &args, const CliStreams &streams);
 int initWeightsCommand(const ParsedArgs &args, const CliStreams &streams);
 int inspectCommand(const ParsedArgs &args, const CliStreams &streams);
 int tokenizeCommand(const ParsedArgs &args, const CliStreams &streams);

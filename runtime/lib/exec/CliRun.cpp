@@ -59,6 +59,13 @@ Weights loadWeights(const ParsedArgs &args, const CompiledModel &model) {
 } // namespace
 
 int runCommand(const ParsedArgs &args, const CliStreams &streams) {
+  // Text in, text out (CliRunText.cpp).
+  if (args.has("--prompt") || args.has("--tokenizer"))
+    return runTextCommand(args, streams);
+  for (const char *flag : {"--temperature", "--top-k", "--top-p", "--min-p",
+                           "--repetition-penalty", "--stop", "--eos"})
+    if (args.has(flag))
+      throw UsageError(std::string(flag) + " needs --tokenizer and --prompt");
   // Check the whole command line before any file is read.
   const std::string &artifact = args.onePositional("the artifact M.olmx");
   bool random = args.has("--random-weights");
