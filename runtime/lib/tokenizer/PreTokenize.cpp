@@ -4,6 +4,7 @@
 
 #include "Unicode.h"
 
+#include <algorithm>
 #include <array>
 
 namespace olmrt::tok {
@@ -17,118 +18,118 @@ const char kLlama3Regex[] =
 const char kQwen2Regex[] =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
-/// The text as code points with their classes, and the byte offset of each
-/// (offsets has one more entry: the end).
-struct Chars {
-  std::vector<char32_t> cps;
-  std::vector<CharClass> cls;
-  std::vector<size_t> offsets;
+/// Valid UTF-8 text read in place: positions are byte offsets of
+/// characters, classes are looked up as needed (no per-character arrays,
+/// so memory stays that of the text).
+struct Text {
+  std::string_view s;
 
-  explicit Chars(std::string_view text) {
-    cps.reserve(text.size());
-    cls.reserve(text.size());
-    offsets.reserve(text.size() + 1);
-    for (size_t pos = 0; pos < text.size();) {
-      offsets.push_back(pos);
-      char32_t c = nextCodePoint(text, pos);
-      cps.push_back(c);
-      cls.push_back(charClass(c));
-    }
-    offsets.push_back(text.size());
+  size_t size() const { return s.size(); }
+  size_t next(size_t i) const {
+    return std::min(s.size(), i + utf8Length((unsigned char)s[i]));
   }
-  size_t size() const { return cps.size(); }
-  bool is(size_t i, CharClass c) const { return i < size() && cls[i] == c; }
+  CharClass cls(size_t i) const {
+    size_t pos = i;
+    return charClass(nextCodePoint(s, pos));
+  }
+  bool is(size_t i, CharClass c) const { return i < size() && cls(i) == c; }
   /// [^\s\p{L}\p{N}]
   bool isOther(size_t i) const { return is(i, CharClass::Other); }
   /// End of the run of class `c` starting at i.
   size_t runEnd(size_t i, CharClass c) const {
-    while (i < size() && cls[i] == c)
-      ++i;
+    while (i < size() && cls(i) == c)
+      i = next(i);
     return i;
   }
   bool isNewline(size_t i) const {
-    return i < size() && (cps[i] == '\r' || cps[i] == '\n');
+    return i < size() && (s[i] == '\r' || s[i] == '\n');
   }
 };
 
-char32_t asciiLower(char32_t c) {
-  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
+char asciiLower(char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
 
-/// Length of 's|'t|'re|'ve|'m|'ll|'d at i (0 when none matches).
-size_t contraction(const Chars &t, size_t i, bool ignoreCase) {
-  if (t.cps[i] != '\'' || i + 1 >= t.size())
+/// End of 's|'t|'re|'ve|'m|'ll|'d at i, or 0 when none matches. Only ASCII
+/// letters fold (Oniguruma does not match 'ſ' for 's' here).
+size_t contraction(const Text &t, size_t i, bool ignoreCase) {
+  if (t.s[i] != '\'')
     return 0;
   auto at = [&](size_t k) {
     if (k >= t.size())
-      return char32_t(0);
-    return ignoreCase ? asciiLower(t.cps[k]) : t.cps[k];
+      return '\0';
+    return ignoreCase ? asciiLower(t.s[k]) : t.s[k];
   };
-  char32_t a = at(i + 1), b = at(i + 2);
+  char a = at(i + 1), b = at(i + 2);
   if (a == 's' || a == 't' || a == 'm' || a == 'd')
-    return 2;
+    return i + 2;
   if ((a == 'r' && b == 'e') || (a == 'v' && b == 'e') ||
       (a == 'l' && b == 'l'))
-    return 3;
+    return i + 3;
   return 0;
 }
 
 /// \s+(?!\S)|\s+ at a white-space character i: the run, less its last
 /// character when a non-space follows and the run has more than one.
-size_t spaceRun(const Chars &t, size_t i) {
-  size_t end = t.runEnd(i, CharClass::Space);
-  if (end < t.size() && end - i >= 2)
-    return end - 1 - i;
-  return end - i;
+size_t spaceRun(const Text &t, size_t i) {
+  size_t last = i, end = i;
+  while (end < t.size() && t.cls(end) == CharClass::Space) {
+    last = end;
+    end = t.next(end);
+  }
+  return end < t.size() && last != i ? last : end;
 }
 
-/// The length of the GPT-2 regex's match at i.
-size_t matchGpt2(const Chars &t, size_t i) {
-  if (size_t n = contraction(t, i, /*ignoreCase=*/false))
-    return n;
+/// The end of the GPT-2 regex's match at i.
+size_t matchGpt2(const Text &t, size_t i) {
+  if (size_t end = contraction(t, i, /*ignoreCase=*/false))
+    return end;
   // ` ?X+` for X in \p{L}, \p{N}, [^\s\p{L}\p{N}], in that order; only a
   // space can start the optional part, and a space is none of them.
+  size_t after = t.next(i);
   size_t start =
-      t.cps[i] == ' ' && i + 1 < t.size() && t.cls[i + 1] != CharClass::Space
-          ? i + 1
+      t.s[i] == ' ' && after < t.size() && t.cls(after) != CharClass::Space
+          ? after
           : i;
-  CharClass c = t.cls[start];
+  CharClass c = t.cls(start);
   if (c != CharClass::Space)
-    return t.runEnd(start, c) - i;
+    return t.runEnd(start, c);
   return spaceRun(t, i);
 }
 
-/// The length of the Llama-3 (maxDigits 3) or Qwen2 (1) regex's match.
-size_t matchLlama3(const Chars &t, size_t i, size_t maxDigits) {
-  if (size_t n = contraction(t, i, /*ignoreCase=*/true))
-    return n;
+/// The end of the Llama-3 (maxDigits 3) or Qwen2 (1) regex's match at i.
+size_t matchLlama3(const Text &t, size_t i, int maxDigits) {
+  if (size_t end = contraction(t, i, /*ignoreCase=*/true))
+    return end;
+  CharClass c = t.cls(i);
+  size_t after = t.next(i);
   // [^\r\n\p{L}\p{N}]?\p{L}+
-  if (t.is(i, CharClass::Letter))
-    return t.runEnd(i, CharClass::Letter) - i;
-  if (!t.isNewline(i) && !t.is(i, CharClass::Number) &&
-      t.is(i + 1, CharClass::Letter))
-    return t.runEnd(i + 1, CharClass::Letter) - i;
+  if (c == CharClass::Letter)
+    return t.runEnd(i, CharClass::Letter);
+  if (!t.isNewline(i) && c != CharClass::Number &&
+      t.is(after, CharClass::Letter))
+    return t.runEnd(after, CharClass::Letter);
   // \p{N}{1,maxDigits}
-  if (t.is(i, CharClass::Number)) {
-    size_t end = i + 1;
-    while (end < t.size() && end - i < maxDigits &&
-           t.cls[end] == CharClass::Number)
-      ++end;
-    return end - i;
+  if (c == CharClass::Number) {
+    size_t end = after;
+    for (int n = 1; n < maxDigits && t.is(end, CharClass::Number); ++n)
+      end = t.next(end);
+    return end;
   }
   //  ?[^\s\p{L}\p{N}]+[\r\n]*
-  size_t start = t.cps[i] == ' ' && t.isOther(i + 1) ? i + 1 : i;
+  size_t start = t.s[i] == ' ' && t.isOther(after) ? after : i;
   if (t.isOther(start)) {
     size_t end = t.runEnd(start, CharClass::Other);
     while (t.isNewline(end))
       ++end;
-    return end - i;
+    return end;
   }
   // Only white space is left. \s*[\r\n]+: up to the run's last newline.
-  size_t runEnd = t.runEnd(i, CharClass::Space);
-  for (size_t k = runEnd; k > i; --k)
-    if (t.isNewline(k - 1))
-      return k - i;
+  size_t lastNewline = std::string_view::npos;
+  for (size_t k = i; k < t.size() && t.cls(k) == CharClass::Space;
+       k = t.next(k))
+    if (t.isNewline(k))
+      lastNewline = k;
+  if (lastNewline != std::string_view::npos)
+    return lastNewline + 1;
   return spaceRun(t, i);
 }
 
@@ -171,16 +172,16 @@ const char *splitRegexText(SplitRegex kind) {
 }
 
 std::vector<Span> splitRegexMatches(SplitRegex kind, std::string_view text) {
-  Chars t(text);
+  Text t{text};
   std::vector<Span> spans;
   for (size_t i = 0; i < t.size();) {
-    size_t n = kind == SplitRegex::Gpt2     ? matchGpt2(t, i)
-               : kind == SplitRegex::Llama3 ? matchLlama3(t, i, 3)
-                                            : matchLlama3(t, i, 1);
-    if (n == 0) // Cannot happen: every character matches. Stay total.
-      n = 1;
-    spans.emplace_back(t.offsets[i], t.offsets[i + n]);
-    i += n;
+    size_t end = kind == SplitRegex::Gpt2     ? matchGpt2(t, i)
+                 : kind == SplitRegex::Llama3 ? matchLlama3(t, i, 3)
+                                              : matchLlama3(t, i, 1);
+    if (end <= i) // Cannot happen: every character matches. Stay total.
+      end = t.next(i);
+    spans.emplace_back(i, end);
+    i = end;
   }
   return spans;
 }
