@@ -59,6 +59,9 @@ struct TokenizerLimits {
   static constexpr int64_t kMaxTokenBytes = 1 << 16;
   /// Deepest JSON nesting accepted.
   static constexpr int kMaxJsonDepth = 64;
+  /// Longest text a Replace or Prepend normalizer or decoder inserts, so
+  /// text grows at most this many times.
+  static constexpr int64_t kMaxInsertBytes = 64;
 };
 
 class Tokenizer {
@@ -109,6 +112,7 @@ private:
 /// finish() return is decode(all ids).
 class StreamDecoder {
 public:
+  /// `tokenizer` must outlive the decoder.
   explicit StreamDecoder(const Tokenizer &tokenizer,
                          bool skipSpecialTokens = true);
   /// Text that became final with `id`; often empty.

@@ -134,6 +134,17 @@ public:
     expectObject(obj, where);
     return string(obj, where, "type");
   }
+  /// Text a Replace or Prepend inserts (or replaces): bounded, so that
+  /// normalizing or decoding cannot blow text up.
+  std::string insertion(const json &obj, const std::string &where,
+                        const std::string &key) const {
+    std::string s = string(obj, where, key);
+    if (int64_t(s.size()) > TokenizerLimits::kMaxInsertBytes)
+      fail(join(where, key),
+           "is longer than " +
+               std::to_string(TokenizerLimits::kMaxInsertBytes) + " bytes");
+    return s;
+  }
   /// A single character (Metaspace's replacement, Strip's content).
   char32_t character(const json &obj, const std::string &where,
                      const std::string &key) const {
@@ -251,11 +262,13 @@ Normalizer Loader::normalizer(const json &v, const std::string &where) const {
     n.kind = Normalizer::NFD;
   } else if (t == "Prepend") {
     n.kind = Normalizer::Prepend;
-    n.content = string(v, where, "prepend");
+    n.content = insertion(v, where, "prepend");
   } else if (t == "Replace") {
     n.kind = Normalizer::Replace;
     n.pattern = pattern(v, where, nullptr);
-    n.content = string(v, where, "content");
+    if (n.pattern.empty())
+      fail(join(where, "pattern.String"), "is empty");
+    n.content = insertion(v, where, "content");
   } else if (t == "Strip") {
     n.kind = Normalizer::Strip;
     n.stripLeft = boolean(v, where, "strip_left", false);
@@ -372,7 +385,9 @@ Decoder Loader::decoder(const json &v, const std::string &where) const {
   } else if (t == "Replace") {
     d.kind = Decoder::Replace;
     d.pattern = pattern(v, where, nullptr);
-    d.content = string(v, where, "content");
+    if (d.pattern.empty())
+      fail(join(where, "pattern.String"), "is empty");
+    d.content = insertion(v, where, "content");
   } else {
     fail(join(where, "type"), "is '" + t +
                                   "', a decoder this runtime does not "

@@ -101,6 +101,13 @@ TEST(TokenizerErrors, OneLineNamingTheField) {
            "",
            R"(, "pre_tokenizer": {"type": "Split", "pattern": {"String": "x"}, "behavior": "Sideways"})"),
        "field 'pre_tokenizer.behavior' is 'Sideways'"},
+      {file("", R"(, "normalizer": {"type": "Prepend", "prepend": ")" +
+                    std::string(65, 'x') + R"("})"),
+       "field 'normalizer.prepend' is longer than 64 bytes"},
+      {file(
+           "",
+           R"(, "decoder": {"type": "Replace", "pattern": {"String": ""}, "content": "x"})"),
+       "field 'decoder.pattern.String' is empty"},
       {file("", R"(, "pre_tokenizer": {"type": "Whitespace"})"),
        "field 'pre_tokenizer.type' is 'Whitespace', a pre-tokenizer"},
       {file("",
