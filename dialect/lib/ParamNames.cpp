@@ -15,6 +15,19 @@ struct AffineForm {
   int64_t constant = 0;
 };
 
+/// Coefficients and constants stay within +-2^62: every product and sum is
+/// checked against it, so none overflows int64 and printAffine can negate
+/// any of them.
+constexpr int64_t kMaxMagnitude = int64_t(1) << 62;
+
+/// out = a * b + c, or false when a step overflows or leaves the range.
+bool mulAdd(int64_t a, int64_t b, int64_t c, int64_t &out) {
+  int64_t product;
+  return !__builtin_mul_overflow(a, b, &product) &&
+         !__builtin_add_overflow(product, c, &out) && out >= -kMaxMagnitude &&
+         out <= kMaxMagnitude;
+}
+
 /// Recursive-descent-free parser: terms separated by + or -, each term a
 /// product of integers and at most one variable.
 bool parseAffine(StringRef text, AffineForm &form, std::string &error) {
@@ -54,7 +67,8 @@ bool parseAffine(StringRef text, AffineForm &form, std::string &error) {
             return fail("number too large");
           v = v * 10 + (text[pos++] - '0');
         }
-        coef *= v;
+        if (!mulAdd(coef, v, 0, coef))
+          return fail("number too large");
       } else if (isAlpha(text[pos]) || text[pos] == '_') {
         size_t start = pos;
         while (pos < text.size() && (isAlnum(text[pos]) || text[pos] == '_'))
@@ -75,10 +89,9 @@ bool parseAffine(StringRef text, AffineForm &form, std::string &error) {
     }
     if (!any)
       return fail("empty term");
-    if (var.empty())
-      form.constant += coef;
-    else
-      form.coefs[var] += coef;
+    int64_t &sum = var.empty() ? form.constant : form.coefs[var];
+    if (!mulAdd(coef, 1, sum, sum))
+      return fail("number too large");
     skipSpaces();
     if (pos >= text.size())
       break;
@@ -158,7 +171,11 @@ bool substituteParamName(StringRef name, ArrayRef<IndexBinding> bindings,
           auto it = form.coefs.find(b.name);
           if (it == form.coefs.end())
             continue;
-          form.constant += it->second * b.value;
+          if (!mulAdd(it->second, b.value, form.constant, form.constant)) {
+            error = "in placeholder '{" + inner.str() + "}': the value for " +
+                    b.name + " = " + std::to_string(b.value) + " is too large";
+            return false;
+          }
           form.coefs.erase(it);
         }
         bool allBound = llvm::all_of(

@@ -31,11 +31,11 @@ public:
   bool number_float(number_float_t, const string_t &) override { return true; }
   bool string(string_t &) override { return true; }
   bool binary(binary_t &) override { return true; }
-  bool start_object(std::size_t) override { return true; }
+  bool start_object(std::size_t) override { return enter(); }
   bool key(string_t &) override { return true; }
-  bool end_object() override { return true; }
-  bool start_array(std::size_t) override { return true; }
-  bool end_array() override { return true; }
+  bool end_object() override { return leave(); }
+  bool start_array(std::size_t) override { return enter(); }
+  bool end_array() override { return leave(); }
   bool parse_error(std::size_t, const std::string &,
                    const nlohmann::detail::exception &error) override {
     // Drop nlohmann's "[json.exception.parse_error.101] " tag; the rest
@@ -46,6 +46,25 @@ public:
         tagEnd != std::string::npos)
       message.erase(0, tagEnd + 2);
     return false;
+  }
+
+private:
+  /// Configs nest a few levels. Deeper input is refused here, before
+  /// anything recurses over it: json::dump(), which error messages use,
+  /// recurses once per level and a million levels overflow the stack.
+  static constexpr int kMaxDepth = 64;
+  int depth = 0;
+
+  bool enter() {
+    if (++depth <= kMaxDepth)
+      return true;
+    message = "arrays and objects nest deeper than " +
+              std::to_string(kMaxDepth) + " levels";
+    return false;
+  }
+  bool leave() {
+    --depth;
+    return true;
   }
 };
 

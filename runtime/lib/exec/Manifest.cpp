@@ -227,7 +227,11 @@ Manifest parseManifest(const std::string &path, const json &root) {
   Manifest manifest;
   const json &abi = f.member(root, "", "abi_version");
   if (!abi.is_number_integer() || abi.get<int64_t>() != kOlmxAbiVersion)
-    f.failManifest("abi_version is " + abi.dump() +
+    // Only a number is shown as written: dump() recurses once per level of
+    // nesting, and a hostile manifest can nest arrays a million deep.
+    f.failManifest("abi_version is " +
+                   (abi.is_number() ? abi.dump()
+                                    : std::string("a JSON ") + abi.type_name()) +
                    ", this runtime implements generated-code ABI version " +
                    std::to_string(kOlmxAbiVersion) +
                    "; recompile the model with a matching olmc");

@@ -46,7 +46,9 @@ json parseHeader(const std::string &path, const char *text, size_t size) {
   };
   try {
     return json::parse(text, text + size, callback);
-  } catch (const json::parse_error &e) {
+  } catch (const json::exception &e) {
+    // Not only parse_error: a number too large for a double ("1e400") is
+    // an out_of_range error (406) from the parser.
     fail(path, "header is not valid JSON: " + jsonErrorText(e));
   }
 }

@@ -504,4 +504,25 @@ TEST(ImportHFErrors, NotAConfig) {
   EXPECT_EQ(error.rfind("invalid JSON: ", 0), 0u) << error;
 }
 
+// Regression (docs/security.md): messages show a mistyped value with
+// json::dump(), which recurses once per level of nesting, so a config
+// nesting arrays a million deep crashed import-hf with a stack overflow.
+TEST(ImportHFErrors, DeepNesting) {
+  std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  EXPECT_EQ(importError("{\"model_type\": \"llama\", \"hidden_size\": " +
+                        deep + "}"),
+            "invalid JSON: arrays and objects nest deeper than 64 levels");
+  std::string nested = "1";
+  for (int i = 0; i < 64; ++i)
+    nested = "[" + nested + "]";
+  // 63 arrays inside the top-level object: 64 levels are fine.
+  std::string error =
+      importError("{\"model_type\": \"llama\", \"hidden_size\": " +
+                  nested.substr(1, nested.size() - 2) + "}");
+  EXPECT_NE(error.find("'hidden_size' must be an integer, got " +
+                       std::string(37, '[') + "..."),
+            std::string::npos)
+      << error;
+}
+
 } // namespace

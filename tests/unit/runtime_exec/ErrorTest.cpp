@@ -9,6 +9,7 @@
 
 #include "olmrt/Artifact.h"
 #include "olmrt/Error.h"
+#include "olmrt/Manifest.h"
 #include "olmrt/Model.h"
 #include "olmrt/Safetensors.h"
 #include "olmrt/Session.h"
@@ -64,6 +65,26 @@ TEST_F(ErrorTest, WrongAbiVersion) {
             artifact + ": manifest abi_version is 2, this runtime implements "
                        "generated-code ABI version 1; recompile the model "
                        "with a matching olmc");
+}
+
+// Regression (docs/security.md): the message used to print the value with
+// json::dump(), which recurses once per level of nesting, so a manifest
+// nesting arrays a million deep in abi_version overflowed the stack. Only
+// numbers are printed now.
+TEST(ManifestDefects, AbiVersionOfAnotherTypeIsNamedNotPrinted) {
+  const size_t depth = 1000000;
+  json deep = json::parse("{\"abi_version\": " + std::string(depth, '[') +
+                          std::string(depth, ']') + "}");
+  EXPECT_EQ(errorOf([&] { olmrt::parseManifest("m.olmx", deep); }),
+            "m.olmx: manifest abi_version is a JSON array, this runtime "
+            "implements generated-code ABI version 1; recompile the model "
+            "with a matching olmc");
+  EXPECT_EQ(errorOf([] {
+              olmrt::parseManifest("m.olmx", json{{"abi_version", "1"}});
+            }),
+            "m.olmx: manifest abi_version is a JSON string, this runtime "
+            "implements generated-code ABI version 1; recompile the model "
+            "with a matching olmc");
 }
 
 TEST_F(ErrorTest, WrongTarget) {

@@ -206,6 +206,20 @@ TEST_F(ArtifactTest, ResealedManifestNotJson) {
   EXPECT_TRUE(throwsError(loadEdited(edited), {"manifest is not valid JSON"}));
 }
 
+// Regression (found by fuzz_artifact): a number too large for a double makes
+// nlohmann::json throw out_of_range, not parse_error, and it escaped the
+// loader instead of becoming an olmrt::Error.
+TEST_F(ArtifactTest, ResealedManifestNumberOverflow) {
+  std::string edited = bytes;
+  size_t at = edited.find("[1,2,3]");
+  ASSERT_NE(at, std::string::npos);
+  edited.replace(at, 7, "[1e999]");
+  reseal(edited);
+  EXPECT_TRUE(throwsError(
+      loadEdited(edited),
+      {"manifest is not valid JSON: number overflow parsing '1e999'"}));
+}
+
 TEST_F(ArtifactTest, ResealedSectionTableProblems) {
   uint64_t table = fieldAt(bytes, kTableOffsetAt);
   {
@@ -245,6 +259,18 @@ TEST_F(ArtifactTest, ResealedSectionTableProblems) {
     setField(edited, table + 32, 64, 8);
     reseal(edited);
     EXPECT_TRUE(throwsError(loadEdited(edited), {"manifest [64, ", "overlap"}));
+  }
+  {
+    // Regression (docs/security.md): an unaligned section used to load,
+    // although section() promises 64-byte aligned bytes.
+    std::string edited = bytes;
+    uint64_t code = fieldAt(bytes, table + 32);
+    setField(edited, table + 32, code + 1, 8);
+    reseal(edited);
+    EXPECT_TRUE(throwsError(
+        loadEdited(edited),
+        {"section 'code' at offset " + std::to_string(code + 1) +
+         " is not 64-byte aligned"}));
   }
   {
     std::string edited = bytes;

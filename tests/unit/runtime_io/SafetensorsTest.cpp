@@ -312,6 +312,21 @@ TEST(SafetensorsDefects, BadJson) {
                           {"tensor 'x' is not a JSON object"}));
 }
 
+// Regression (found by fuzz_safetensors): a number too large for a double
+// makes nlohmann::json throw out_of_range, not parse_error, and it escaped
+// the reader instead of becoming an olmrt::Error.
+TEST(SafetensorsDefects, NumberOverflowInHeader) {
+  TempDir dir;
+  EXPECT_TRUE(throwsError(
+      openBytes(dir, craft(R"({"w":{"dtype":"F32","shape":[1e400],)"
+                           R"("data_offsets":[0,4]}})",
+                           "abcd")),
+      {"t.safetensors: header is not valid JSON: number overflow parsing "
+       "'1e400'"}));
+  EXPECT_TRUE(throwsError(openBytes(dir, craft(R"({"__metadata__": -1e999})")),
+                          {"number overflow parsing '-1e999'"}));
+}
+
 TEST(SafetensorsDefects, UnknownDType) {
   TempDir dir;
   EXPECT_TRUE(
