@@ -1,6 +1,7 @@
 //===- Manifest.cpp - the artifact manifest of a planned model ------------===//
 #include "olm/Dialect/OLMOps.h"
 #include "olmc/Codegen/CpuCodegen.h"
+#include "olmrt/GeneratedABI.h"
 
 #include <set>
 
@@ -53,7 +54,7 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
 
   json m;
   m["olmc_version"] = olmcVersion;
-  m["abi_version"] = 1;
+  m["abi_version"] = kOlmxAbiVersion;
   std::string dtype;
   llvm::raw_string_ostream(dtype) << model.getDtype();
   m["model"] = {{"name", model.getSymName().str()},

@@ -26,7 +26,7 @@ using namespace olm;
 
 namespace {
 
-/// Field byte offsets of OlmxRunContext (eight 8-byte fields).
+/// Field byte offsets of OlmxRunContext (nine 8-byte fields).
 enum CtxField : int64_t {
   kWeights = 0,
   kArena = 8,
@@ -35,7 +35,8 @@ enum CtxField : int64_t {
   kLogits = 32,
   kBatch = 40,
   kSeq = 48,
-  kPos0 = 56
+  kPos0 = 56,
+  kDevice = 64
 };
 
 int32_t activationKind(StringRef kind) {

@@ -119,8 +119,8 @@ void Session::call(OlmxEntryFn fn, const char *name, const int32_t *ids,
     throw Error(model_.path() + ": entry point '" + std::string(name) +
                 "' takes " + std::to_string(*entry->seq) +
                 " tokens per sequence, not " + std::to_string(seq));
-  OlmxRunContext ctx;
-  ctx.weights = weights_.table();
+  OlmxRunContext ctx{};
+  ctx.weights = reinterpret_cast<const void *const *>(weights_.table());
   ctx.arena = arena_.floats();
   ctx.kv_cache = kvCache_.floats();
   ctx.ids = ids;
@@ -128,6 +128,7 @@ void Session::call(OlmxEntryFn fn, const char *name, const int32_t *ids,
   ctx.batch = batch;
   ctx.seq = seq;
   ctx.pos0 = pos0;
+  ctx.device = nullptr;
   int32_t status = fn(&ctx);
   if (status != 0)
     throw Error(model_.path() + ": entry point '" + std::string(name) +

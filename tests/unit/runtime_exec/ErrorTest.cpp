@@ -61,9 +61,9 @@ protected:
 };
 
 TEST_F(ErrorTest, WrongAbiVersion) {
-  EXPECT_EQ(loadError([](json &m) { m["abi_version"] = 2; }),
-            artifact + ": manifest abi_version is 2, this runtime implements "
-                       "generated-code ABI version 1; recompile the model "
+  EXPECT_EQ(loadError([](json &m) { m["abi_version"] = 1; }),
+            artifact + ": manifest abi_version is 1, this runtime implements "
+                       "generated-code ABI version 2; recompile the model "
                        "with a matching olmc");
 }
 
@@ -77,13 +77,13 @@ TEST(ManifestDefects, AbiVersionOfAnotherTypeIsNamedNotPrinted) {
                           std::string(depth, ']') + "}");
   EXPECT_EQ(errorOf([&] { olmrt::parseManifest("m.olmx", deep); }),
             "m.olmx: manifest abi_version is a JSON array, this runtime "
-            "implements generated-code ABI version 1; recompile the model "
+            "implements generated-code ABI version 2; recompile the model "
             "with a matching olmc");
   EXPECT_EQ(errorOf([] {
               olmrt::parseManifest("m.olmx", json{{"abi_version", "1"}});
             }),
             "m.olmx: manifest abi_version is a JSON string, this runtime "
-            "implements generated-code ABI version 1; recompile the model "
+            "implements generated-code ABI version 2; recompile the model "
             "with a matching olmc");
 }
 

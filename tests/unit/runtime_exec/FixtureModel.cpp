@@ -3,6 +3,7 @@
 #include "FixtureModel.h"
 
 #include "olmrt/Artifact.h"
+#include "olmrt/GeneratedABI.h"
 #include "olmrt/Safetensors.h"
 
 #include <cstdlib>
@@ -33,7 +34,7 @@ json manifest() {
   int64_t layerFloats = kMaxBatch * 1 * kMaxSeq * kDim;
   return json{
       {"olmc_version", "0.1.0"},
-      {"abi_version", 1},
+      {"abi_version", kOlmxAbiVersion},
       {"model",
        {{"name", "fixture"},
         {"dtype", "f32"},
