@@ -45,9 +45,22 @@ struct ManifestModel {
 };
 
 struct ManifestTarget {
-  std::string kind;
+  std::string kind; // "cpu" or "cuda"
   std::string triple;
   std::string cpu;
+  /// cuda: the GPU architecture the device code is for, "sm_90".
+  std::string arch;
+
+  bool isCuda() const { return kind == "cuda"; }
+};
+
+/// A kernel of the cuda target's generated device code: olmg_launch's
+/// index is its position in Manifest::deviceKernels; it takes `args`
+/// device pointers then the element count (i64).
+struct ManifestDeviceKernel {
+  std::string name;
+  int64_t args = 0;
+  int64_t elementsPerThread = 1;
 };
 
 struct ManifestEntryPoint {
@@ -93,8 +106,8 @@ struct ManifestBuffer {
   int64_t bytes = 0;
 };
 
-/// Where one attention layer's cache lives, in floats from the start of
-/// the KV cache; each of K and V is [maxBatch, kvHeads, maxSeq, headDim].
+/// Where one attention layer's cache lives, in elements of the compute
+/// dtype from the start of the KV cache; each of K and V is [maxBatch, kvHeads, maxSeq, headDim].
 struct ManifestKvLayer {
   int64_t kOffset = 0;
   int64_t vOffset = 0;
@@ -119,6 +132,11 @@ struct Manifest {
   std::vector<ManifestWeight> weights;
   ManifestMemory memory;
   std::vector<std::string> kernels;
+  /// cuda target: the generated kernels (empty for cpu).
+  std::vector<ManifestDeviceKernel> deviceKernels;
+
+  /// Bytes of one element of the compute dtype (model.dtype).
+  int64_t elementBytes() const { return model.dtype == "f32" ? 4 : 2; }
 
   /// nullptr when the manifest lists no entry point of that name.
   const ManifestEntryPoint *findEntryPoint(const std::string &name) const;

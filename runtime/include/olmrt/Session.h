@@ -9,6 +9,10 @@
 // The model and the weights must outlive the session. A session is not
 // thread-safe; use one per thread.
 //
+// For a cuda artifact the memory lives on the GPU (DeviceBackend.h): the
+// weights are uploaded once, converted to the compute dtype, and the same
+// calls run there; greedy generation then picks tokens on the device.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef OLMRT_SESSION_H
@@ -18,11 +22,13 @@
 #include "olmrt/GeneratedABI.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace olmrt {
 
 class CompiledModel;
+class DeviceSession;
 class Weights;
 
 class Session {
@@ -30,6 +36,7 @@ public:
   /// Throws olmrt::Error when `weights` were not built for this model's
   /// manifest, or the memory cannot be allocated.
   Session(const CompiledModel &model, const Weights &weights);
+  ~Session();
 
   const CompiledModel &model() const { return model_; }
 
@@ -56,7 +63,10 @@ public:
                  std::vector<float> *promptLogits = nullptr);
 
   /// Zeroes the KV cache.
-  void resetCache() { kvCache_.clear(); }
+  void resetCache();
+
+  /// cuda artifacts: the device half (bench times it); null on the cpu.
+  DeviceSession *device() const { return device_.get(); }
 
 private:
   void checkCall(const int32_t *ids, int64_t batch, int64_t seq,
@@ -72,6 +82,7 @@ private:
   OlmxEntryFn decode_;
   /// The manifest entry decode_ came from.
   const char *decodeName_;
+  std::unique_ptr<DeviceSession> device_;
 };
 
 /// Index of the first maximum of x[0, n), NaN counting as the largest

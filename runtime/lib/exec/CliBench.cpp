@@ -13,12 +13,20 @@
 // OLMRT_KERNEL_TIMING=1 in the environment the kernels also time
 // themselves and a per-kernel breakdown of both phases is added.
 //
+// For cuda artifacts the same loop runs on the GPU (benchDevice): prefill
+// timed with device events, decode as replays of the captured decode graph
+// with the argmax on the device (no host round trip per token), and the
+// kernels per decode step counted as the kernel nodes of that graph.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CliCommands.h"
 
 #include "../cpu/KernelStats.h"
 
+#include "DeviceLoader.h"
+
+#include "olmrt/DeviceBackend.h"
 #include "olmrt/Model.h"
 #include "olmrt/Session.h"
 #include "olmrt/WeightInit.h"
@@ -245,6 +253,78 @@ void printProfile(std::ostream &out, const char *phase,
       << fixed(100 * outside / totalMs, 1) << "%)\n";
 }
 
+/// The cuda path: see the file comment.
+int benchDevice(Session &session, const Options &o, const ManifestModel &info,
+                const std::string &path, const CliStreams &streams) {
+  DeviceSession &device = *session.device();
+  std::mt19937_64 gen(o.seed ^ 0x6f6c6d63u);
+  std::uniform_int_distribution<int32_t> id(0, int32_t(info.vocab - 1));
+  std::vector<int32_t> prompt(size_t(o.batch * o.promptLen));
+  for (int32_t &x : prompt)
+    x = id(gen);
+  std::vector<double> prefillMs, decodeTps;
+  DeviceGraphInfo graph;
+  int64_t prefillCalls = 0;
+  exec::deviceCall(path, [&] {
+    for (int64_t i = 0; i < o.warmup + o.iters; ++i) {
+      double p = device.timePrefill(prompt.data(), o.batch, o.promptLen);
+      prefillCalls = device.lastPrefillKernelCalls();
+      double d = device.timeDecode(prompt.data(), o.batch, o.promptLen,
+                                   o.genLen);
+      if (i < o.warmup)
+        continue;
+      prefillMs.push_back(p);
+      decodeTps.push_back(double(o.batch * o.genLen) * 1e3 / d);
+    }
+    graph = device.decodeGraphInfo(o.batch);
+  });
+  double prefill = median(prefillMs);
+  double tps = median(decodeTps);
+  double minPrefill = *std::min_element(prefillMs.begin(), prefillMs.end());
+  double maxTps = *std::max_element(decodeTps.begin(), decodeTps.end());
+  std::ostream &out = *streams.out;
+  if (o.json) {
+    nlohmann::json j = {
+        {"artifact", o.artifact},
+        {"model", info.name},
+        {"dtype", info.dtype},
+        {"target", "cuda"},
+        {"batch", o.batch},
+        {"prompt_len", o.promptLen},
+        {"gen_len", o.genLen},
+        {"warmup", o.warmup},
+        {"iters", o.iters},
+        {"prefill_ms", prefill},
+        {"prefill_ms_min", minPrefill},
+        {"prefill_ms_all", prefillMs},
+        {"prefill_tokens_per_s", double(o.batch * o.promptLen) * 1e3 / prefill},
+        {"decode_tokens_per_s", tps},
+        {"decode_tokens_per_s_max", maxTps},
+        {"decode_tokens_per_s_all", decodeTps},
+        {"decode_ms_per_step", 1e3 * double(o.batch) / tps},
+        {"decode_kernel_calls_per_step", graph.kernels},
+        {"decode_graph_nodes", graph.nodes},
+        {"prefill_kernel_calls", prefillCalls},
+    };
+    out << j.dump(2) << "\n";
+    return 0;
+  }
+  out << "model " << info.name << " (" << info.dtype << ", cuda), batch "
+      << o.batch << ", prompt " << o.promptLen << " tokens, " << o.genLen
+      << " decode steps; " << o.iters << " iterations after " << o.warmup
+      << " warm-up\n";
+  out << "prefill: " << sig(prefill) << " ms median (min " << sig(minPrefill)
+      << " ms), " << sig(double(o.batch * o.promptLen) * 1e3 / prefill)
+      << " tokens/s\n";
+  out << "decode: " << sig(tps) << " tokens/s median ("
+      << sig(1e3 * double(o.batch) / tps) << " ms per step, max "
+      << sig(maxTps) << " tokens/s; CUDA graph replays)\n";
+  out << "kernels: " << graph.kernels << " per decode step (graph of "
+      << graph.nodes << " nodes), " << prefillCalls
+      << " kernel calls per prefill\n";
+  return 0;
+}
+
 } // namespace
 
 int benchCommand(const ParsedArgs &args, const CliStreams &streams) {
@@ -261,6 +341,8 @@ int benchCommand(const ParsedArgs &args, const CliStreams &streams) {
                         : Weights(model.manifest(),
                                   initSourceTensors(model.manifest(), o.seed));
   Session session(model, weights);
+  if (session.device())
+    return benchDevice(session, o, info, o.artifact, streams);
   bool timing = cpu::kernelTimingEnabled();
   Bench bench(session, o, info.vocab);
   Measurements m = bench.run();

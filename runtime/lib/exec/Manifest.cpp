@@ -31,10 +31,7 @@ ManifestModel parseModel(const JsonFields &f, const json &root) {
   const json &obj = f.object(root, "", "model");
   ManifestModel model;
   model.name = f.string(obj, "model", "name");
-  model.dtype = f.string(obj, "model", "dtype");
-  if (model.dtype != "f32")
-    f.fail("model.dtype",
-           "is '" + model.dtype + "'; this runtime runs f32 models only");
+  model.dtype = f.string(obj, "model", "dtype"); // Checked with the target.
   model.vocab = f.integer(obj, "model", "vocab", 1, Limits::kMaxVocab);
   model.maxSeq = f.integer(obj, "model", "max_seq", 1, Limits::kMaxSeq);
   model.maxBatch = f.integer(obj, "model", "max_batch", 1, Limits::kMaxBatch);
@@ -45,12 +42,54 @@ ManifestTarget parseTarget(const JsonFields &f, const json &root) {
   const json &obj = f.object(root, "", "target");
   ManifestTarget target;
   target.kind = f.string(obj, "target", "kind");
-  if (target.kind != "cpu")
-    f.fail("target.kind",
-           "is '" + target.kind + "'; this runtime runs 'cpu' artifacts only");
+  if (target.kind != "cpu" && target.kind != "cuda")
+    f.fail("target.kind", "is '" + target.kind +
+                              "'; this runtime runs 'cpu' and 'cuda' "
+                              "artifacts only");
   target.triple = f.string(obj, "target", "triple");
   target.cpu = f.string(obj, "target", "cpu");
+  if (target.isCuda()) {
+    target.arch = f.string(obj, "target", "arch");
+    if (target.arch.empty())
+      f.fail("target.arch", "is empty; expected a GPU architecture such as "
+                            "'sm_90'");
+  }
   return target;
+}
+
+/// The cpu target computes in f32; cuda in bf16, f16 or f32.
+void checkDType(const JsonFields &f, const ManifestModel &model,
+                const ManifestTarget &target) {
+  if (!target.isCuda()) {
+    if (model.dtype != "f32")
+      f.fail("model.dtype", "is '" + model.dtype +
+                                "'; this runtime runs f32 models only on "
+                                "the cpu target");
+    return;
+  }
+  if (model.dtype != "f32" && model.dtype != "bf16" && model.dtype != "f16")
+    f.fail("model.dtype", "is '" + model.dtype +
+                              "'; the cuda target runs bf16, f16 or f32");
+}
+
+std::vector<ManifestDeviceKernel> parseDeviceKernels(const JsonFields &f,
+                                                     const json &root) {
+  std::vector<ManifestDeviceKernel> kernels;
+  if (!f.optionalMember(root, "device_kernels"))
+    return kernels;
+  const json &items = f.array(root, "", "device_kernels");
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string where = JsonFields::index("device_kernels", i);
+    ManifestDeviceKernel kernel;
+    kernel.name = f.string(items[i], where, "name");
+    if (kernel.name.empty())
+      f.fail(JsonFields::join(where, "name"), "is empty");
+    kernel.args = f.integer(items[i], where, "args", 0, 64);
+    kernel.elementsPerThread =
+        f.integer(items[i], where, "elements_per_thread", 1, 1024);
+    kernels.push_back(std::move(kernel));
+  }
+  return kernels;
 }
 
 std::vector<ManifestEntryPoint>
@@ -179,8 +218,8 @@ ManifestMemory parseMemory(const JsonFields &f, const json &root) {
   const json &layers = f.array(obj, "memory", "kv_layers");
   for (size_t i = 0; i < layers.size(); ++i) {
     std::string where = JsonFields::index("memory.kv_layers", i);
-    // Offsets count floats, so they are bounded by bytes / 4.
-    int64_t maxFloats = Limits::kMaxMemoryBytes / 4;
+    // Offsets count elements of at least 2 bytes: bounded by bytes / 2.
+    int64_t maxFloats = Limits::kMaxMemoryBytes / 2;
     ManifestKvLayer layer;
     layer.kOffset = f.integer(layers[i], where, "k_offset", 0, maxFloats);
     layer.vOffset = f.integer(layers[i], where, "v_offset", 0, maxFloats);
@@ -239,10 +278,12 @@ Manifest parseManifest(const std::string &path, const json &root) {
   manifest.olmcVersion = f.string(root, "", "olmc_version");
   manifest.model = parseModel(f, root);
   manifest.target = parseTarget(f, root);
+  checkDType(f, manifest.model, manifest.target);
   manifest.entryPoints = parseEntryPoints(f, root, manifest.model.maxSeq);
   manifest.weights = parseWeights(f, root);
   manifest.memory = parseMemory(f, root);
   manifest.kernels = parseKernels(f, root);
+  manifest.deviceKernels = parseDeviceKernels(f, root);
   exec::checkWeights(f, manifest);
   exec::checkMemory(f, manifest);
   return manifest;

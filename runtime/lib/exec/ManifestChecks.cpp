@@ -103,7 +103,9 @@ void checkMemory(const JsonFields &f, const Manifest &manifest) {
                  ") lies outside the arena of " +
                  std::to_string(memory.arenaBytes) + " bytes");
   }
-  int64_t cacheFloats = memory.kvCacheBytes / 4;
+  // Offsets and sizes count elements of the compute dtype (floats on the
+  // cpu target).
+  int64_t cacheFloats = memory.kvCacheBytes / manifest.elementBytes();
   for (size_t i = 0; i < memory.kvLayers.size(); ++i) {
     const ManifestKvLayer &layer = memory.kvLayers[i];
     std::string where = JsonFields::index("memory.kv_layers", i);
@@ -116,14 +118,16 @@ void checkMemory(const JsonFields &f, const Manifest &manifest) {
     if (overflow || floats > cacheFloats)
       f.fail(where, "needs K and V blocks larger than the KV cache of " +
                         std::to_string(memory.kvCacheBytes) + " bytes");
-    // Offsets are at most 2^38 and floats at most 2^38 here.
+    // Offsets are at most 2^39 and floats at most 2^39 here.
+    std::string unit = manifest.target.isCuda() ? "element" : "float";
     if (layer.kOffset + floats > cacheFloats ||
         layer.vOffset + floats > cacheFloats)
-      f.fail(where, "places K at float " + std::to_string(layer.kOffset) +
-                        " and V at float " + std::to_string(layer.vOffset) +
-                        ", " + std::to_string(floats) +
-                        " floats each, outside the KV cache of " +
-                        std::to_string(cacheFloats) + " floats");
+      f.fail(where, "places K at " + unit + " " +
+                        std::to_string(layer.kOffset) + " and V at " + unit +
+                        " " + std::to_string(layer.vOffset) + ", " +
+                        std::to_string(floats) + " " + unit +
+                        "s each, outside the KV cache of " +
+                        std::to_string(cacheFloats) + " " + unit + "s");
   }
 }
 

@@ -2,6 +2,9 @@
 
 #include "olmrt/Session.h"
 
+#include "DeviceLoader.h"
+
+#include "olmrt/DeviceBackend.h"
 #include "olmrt/Error.h"
 #include "olmrt/Model.h"
 #include "olmrt/Weights.h"
@@ -85,10 +88,6 @@ Session::Session(const CompiledModel &model, const Weights &weights)
                   manifest.weights[i].name + "' was built with shape " +
                   formatShape(weights.shape(i)) + ", the model expects " +
                   formatShape(manifest.weights[i].shape));
-  arena_ =
-      AlignedBuffer(size_t(manifest.memory.arenaBytes), "the activation arena");
-  kvCache_ =
-      AlignedBuffer(size_t(manifest.memory.kvCacheBytes), "the KV cache");
   prefill_ = model.entryPoint("prefill");
   decode_ = model.entryPoint("decode");
   decodeName_ = "decode";
@@ -96,6 +95,37 @@ Session::Session(const CompiledModel &model, const Weights &weights)
     decode_ = prefill_; // prefill takes any seq, 1 included.
     decodeName_ = "prefill";
   }
+  if (DeviceProgram *program = model.deviceProgram()) {
+    DeviceSessionSpec spec;
+    spec.vocab = manifest.model.vocab;
+    spec.maxSeq = manifest.model.maxSeq;
+    spec.maxBatch = manifest.model.maxBatch;
+    spec.arenaBytes = manifest.memory.arenaBytes;
+    spec.kvCacheBytes = manifest.memory.kvCacheBytes;
+    spec.prefill = prefill_;
+    spec.decode = decode_;
+    for (size_t i = 0; i < weights.size(); ++i) {
+      spec.weights.push_back(weights.data(i));
+      spec.weightElements.push_back(manifest.weights[i].numElements());
+      spec.weightNames.push_back(manifest.weights[i].name);
+    }
+    device_ = exec::deviceCall(model.path(),
+                               [&] { return program->createSession(spec); });
+    return;
+  }
+  arena_ =
+      AlignedBuffer(size_t(manifest.memory.arenaBytes), "the activation arena");
+  kvCache_ =
+      AlignedBuffer(size_t(manifest.memory.kvCacheBytes), "the KV cache");
+}
+
+// Out of line: DeviceSession is incomplete in the header.
+Session::~Session() = default;
+
+void Session::resetCache() {
+  if (device_)
+    return exec::deviceCall(model_.path(), [&] { device_->resetCache(); });
+  kvCache_.clear();
 }
 
 void Session::checkCall(const int32_t *ids, int64_t batch, int64_t seq,
@@ -119,6 +149,13 @@ void Session::call(OlmxEntryFn fn, const char *name, const int32_t *ids,
     throw Error(model_.path() + ": entry point '" + std::string(name) +
                 "' takes " + std::to_string(*entry->seq) +
                 " tokens per sequence, not " + std::to_string(seq));
+  if (device_)
+    return exec::deviceCall(model_.path(), [&] {
+      if (fn == decode_ && seq == 1 && decode_ != prefill_)
+        device_->decode(ids, batch, pos0, logits); // Graph replay.
+      else
+        device_->prefill(ids, batch, seq, pos0, logits);
+    });
   OlmxRunContext ctx{};
   ctx.weights = reinterpret_cast<const void *const *>(weights_.table());
   ctx.arena = arena_.floats();
@@ -181,6 +218,19 @@ std::vector<int64_t> Session::generateGreedy(const std::vector<int64_t> &ids,
     return out;
 
   int64_t vocab = info.vocab;
+  if (device_) {
+    // Tokens are picked on the device; only the ids (and the logits, when
+    // asked for) come back.
+    int64_t steps = maxNewTokens > 0 ? maxNewTokens - 1 : 0;
+    if (promptLogits)
+      promptLogits->assign(logitsCount(batch, seq + steps, vocab), 0.0f);
+    exec::deviceCall(model_.path(), [&] {
+      device_->generateGreedy(prompt.data(), batch, seq, maxNewTokens,
+                              out.data(),
+                              promptLogits ? promptLogits->data() : nullptr);
+    });
+    return out;
+  }
   std::vector<float> logits(logitsCount(batch, seq, vocab));
   prefill(prompt.data(), batch, seq, 0, logits.data());
   std::vector<int32_t> next(static_cast<size_t>(batch));

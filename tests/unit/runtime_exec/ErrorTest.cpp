@@ -88,9 +88,9 @@ TEST(ManifestDefects, AbiVersionOfAnotherTypeIsNamedNotPrinted) {
 }
 
 TEST_F(ErrorTest, WrongTarget) {
-  EXPECT_EQ(loadError([](json &m) { m["target"]["kind"] = "cuda"; }),
-            artifact + ": manifest field 'target.kind' is 'cuda'; this "
-                       "runtime runs 'cpu' artifacts only");
+  EXPECT_EQ(loadError([](json &m) { m["target"]["kind"] = "tpu"; }),
+            artifact + ": manifest field 'target.kind' is 'tpu'; this "
+                       "runtime runs 'cpu' and 'cuda' artifacts only");
 }
 
 TEST_F(ErrorTest, MissingAndMistypedFields) {

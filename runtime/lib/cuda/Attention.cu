@@ -1,0 +1,396 @@
+//===- Attention.cu - olmg_attention: self-attention over the KV cache ----===//
+//
+// The same function as olmk_attention (runtime/lib/cpu/Attention.cpp and
+// HeadPrep.cpp), in up to three launches:
+//  1. prep, one block per token: qk-norm and RoPE of the query heads into
+//     `out` (scratch of exactly their shape, as on the CPU), of the key
+//     heads into the K cache; values copied into the V cache.
+//  2. decode (T == 1): split-KV. The keys of each (sequence, head) are cut
+//     into chunks of kChunk; one warp per chunk computes a partial online
+//     softmax (max, sum, unnormalised output) into scratch, and
+//  3. a combine kernel merges the chunks.
+//     Prefill (T > 1): one warp per query row streams its keys with an
+//     online softmax (attnRowsKernel); no step 3.
+// Positions come from g->pos (the call's pos0 is ignored), so a decode
+// step captured in a graph is right at any position: the grids are sized
+// for max_seq and chunks past the last key exit at once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.cuh"
+
+#include "olmrt/CpuKernels.h"
+
+#include <cfloat>
+
+using namespace olmrt::cuda;
+
+namespace {
+
+constexpr int kMaxPairs = 256; // rotary_dim / 2 at most (head_dim <= 512)
+constexpr int kMaxHeadDim = 512;
+constexpr int kChunk = 64; // keys per split-KV warp
+constexpr int kWarps = 4;
+
+/// Passed by value: icfg/fcfg/inv_freq are host constants of the
+/// generated code, so nothing is copied inside a captured step.
+struct AttnCfg {
+  int32_t heads, kvHeads, hd, rot, interleaved, window, causal, qkNorm;
+  int64_t maxSeq;
+  float scale, softcap, eps;
+  float invFreq[kMaxPairs];
+};
+
+struct KeyRange {
+  int64_t lo, hi;
+};
+
+/// Keys [lo, hi) that the query at position `pos` sees (as the CPU's
+/// visibleKeys); keyEnd = pos0 + T.
+__device__ __forceinline__ KeyRange visible(const AttnCfg &c, int64_t pos,
+                                            int64_t keyEnd) {
+  KeyRange r;
+  r.hi = c.causal ? pos + 1 : keyEnd;
+  r.lo = c.window > 0 ? max(int64_t(0), pos - c.window + 1) : 0;
+  return r;
+}
+
+/// One head vector through qk-norm (if any) and RoPE (if rope), by one
+/// warp, staged in `buf` (hd floats of shared memory), stored to dst.
+template <class T>
+__device__ void prepareHead(const AttnCfg &c, const T *src, T *dst,
+                            float *buf, const T *normW, const T *normB,
+                            bool norm, bool rope, int64_t pos) {
+  int lane = threadIdx.x & 31;
+  int hd = c.hd;
+  for (int d = lane; d < hd; d += 32)
+    buf[d] = ld(src + d);
+  __syncwarp();
+  if (norm && c.qkNorm == 1) {
+    float s = 0.0f;
+    for (int d = lane; d < hd; d += 32)
+      s += buf[d] * buf[d];
+    float meanSq = warpSum(s) / float(hd);
+    float r = 1.0f / sqrtf(meanSq + c.eps);
+    for (int d = lane; d < hd; d += 32) {
+      float v = buf[d] * r;
+      buf[d] = normW ? v * ld(normW + d) : v;
+    }
+  } else if (norm && c.qkNorm == 2) {
+    float s = 0.0f;
+    for (int d = lane; d < hd; d += 32)
+      s += buf[d];
+    float mean = warpSum(s) / float(hd);
+    float v = 0.0f;
+    for (int d = lane; d < hd; d += 32) {
+      float dv = buf[d] - mean;
+      v += dv * dv;
+    }
+    float rstd = 1.0f / sqrtf(warpSum(v) / float(hd) + c.eps);
+    for (int d = lane; d < hd; d += 32) {
+      float o = (buf[d] - mean) * rstd;
+      if (normW)
+        o *= ld(normW + d);
+      if (normB)
+        o += ld(normB + d);
+      buf[d] = o;
+    }
+  }
+  __syncwarp();
+  if (rope && c.rot > 0) {
+    float fpos = float(pos);
+    int pairs = c.rot / 2;
+    for (int i = lane; i < pairs; i += 32) {
+      float angle = fpos * c.invFreq[i];
+      float cs = cosf(angle), sn = sinf(angle);
+      int ia = c.interleaved ? 2 * i : i;
+      int ib = c.interleaved ? 2 * i + 1 : i + pairs;
+      float a = buf[ia], b = buf[ib];
+      buf[ia] = a * cs - b * sn;
+      buf[ib] = b * cs + a * sn;
+    }
+  }
+  __syncwarp();
+  for (int d = lane; d < hd; d += 32)
+    st(dst + d, buf[d]);
+  __syncwarp();
+}
+
+template <class T>
+__global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
+                           T *out, int64_t T_, const int64_t *pos0,
+                           const T *qNormW, const T *kNormW, const T *qNormB,
+                           const T *kNormB) {
+  extern __shared__ float smem[];
+  int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
+  float *buf = smem + warp * c.hd;
+  int64_t r = blockIdx.x; // b * T + t
+  int64_t b = r / T_, t = r % T_;
+  int64_t pos = *pos0 + t;
+  int hd = c.hd;
+  const T *row = qkv + r * int64_t(c.heads + 2 * c.kvHeads) * hd;
+  int total = c.heads + 2 * c.kvHeads;
+  for (int hh = warp; hh < total; hh += warps) {
+    const T *src = row + int64_t(hh) * hd;
+    if (hh < c.heads) {
+      T *dst = out + (r * c.heads + hh) * hd;
+      prepareHead(c, src, dst, buf, qNormW, qNormB, c.qkNorm != 0, true, pos);
+    } else if (hh < c.heads + c.kvHeads) {
+      int kh = hh - c.heads;
+      T *dst = kCache + ((b * c.kvHeads + kh) * c.maxSeq + pos) * hd;
+      prepareHead(c, src, dst, buf, kNormW, kNormB, c.qkNorm != 0, true, pos);
+    } else {
+      int vh = hh - c.heads - c.kvHeads;
+      T *dst = vCache + ((b * c.kvHeads + vh) * c.maxSeq + pos) * hd;
+      for (int d = threadIdx.x & 31; d < hd; d += 32)
+        dst[d] = src[d];
+    }
+  }
+}
+
+__device__ __forceinline__ float capScore(const AttnCfg &c, float s) {
+  return c.softcap != 0.0f ? c.softcap * tanhf(s / c.softcap) : s;
+}
+
+/// Online softmax over keys [lo, hi) of one (sequence, kv head) for the
+/// query in qs (shared, hd floats), by one warp; o[] holds dims
+/// lane + 32 i. Leaves the running max m, the sum l and the unnormalised
+/// output.
+template <class T, int MAXI>
+__device__ void attendRange(const AttnCfg &c, const float *qs, const T *K,
+                            const T *V, int64_t lo, int64_t hi, float &m,
+                            float &l, float (&o)[MAXI]) {
+  int lane = threadIdx.x & 31;
+  int hd = c.hd;
+  for (int64_t j0 = lo; j0 < hi; j0 += 32) {
+    int64_t j = j0 + lane;
+    float s = -INFINITY;
+    if (j < hi) {
+      const T *kr = K + j * hd;
+      float dot = 0.0f;
+      for (int d = 0; d < hd; ++d)
+        dot += qs[d] * ld(kr + d);
+      s = capScore(c, c.scale * dot);
+    }
+    float mNew = fmaxf(m, warpMax(s));
+    float p = j < hi ? expf(s - mNew) : 0.0f;
+    float corr = expf(m - mNew); // 0 while m is still -inf
+    l = l * corr + warpSum(p);
+#pragma unroll
+    for (int i = 0; i < MAXI; ++i)
+      o[i] *= corr;
+    m = mNew;
+    int nk = int(min(int64_t(32), hi - j0));
+    for (int jj = 0; jj < nk; ++jj) {
+      float pj = __shfl_sync(0xffffffffu, p, jj);
+      const T *vr = V + (j0 + jj) * hd;
+#pragma unroll
+      for (int i = 0; i < MAXI; ++i) {
+        int d = lane + 32 * i;
+        if (d < hd)
+          o[i] += pj * ld(vr + d);
+      }
+    }
+  }
+}
+
+/// Prefill: one warp per query row (b, t, h); rows of one token's heads
+/// share a block, so a GQA group's keys are read close together.
+template <class T, int MAXI>
+__global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
+                               T *out, int64_t B, int64_t T_,
+                               const int64_t *pos0) {
+  extern __shared__ float smem[];
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  int64_t row = int64_t(blockIdx.x) * (blockDim.x >> 5) + warp;
+  if (row >= B * T_ * c.heads)
+    return;
+  int hd = c.hd;
+  float *qs = smem + warp * hd;
+  int64_t h = row % c.heads, bt = row / c.heads;
+  int64_t b = bt / T_, t = bt % T_;
+  int64_t kvh = h / (c.heads / c.kvHeads);
+  int64_t p0 = *pos0;
+  KeyRange r = visible(c, p0 + t, p0 + T_);
+  T *q = out + row * hd;
+  for (int d = lane; d < hd; d += 32)
+    qs[d] = ld(q + d);
+  __syncwarp();
+  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  float m = -INFINITY, l = 0.0f, o[MAXI];
+#pragma unroll
+  for (int i = 0; i < MAXI; ++i)
+    o[i] = 0.0f;
+  attendRange<T, MAXI>(c, qs, K, V, r.lo, r.hi, m, l, o);
+  // Every query sees at least its own key (causal) or some key, so l > 0.
+#pragma unroll
+  for (int i = 0; i < MAXI; ++i) {
+    int d = lane + 32 * i;
+    if (d < hd)
+      st(q + d, o[i] / l);
+  }
+}
+
+/// Decode, step 2: grid (B * heads, ceil(splits / kWarps)); warp w of
+/// block y takes chunk s = y * kWarps + w. Partial (m, l, o[hd]) of chunk
+/// s of row r at scratch[(r * splits + s) * (hd + 2)].
+template <class T, int MAXI>
+__global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
+                                const T *out, float *scratch, int64_t splits,
+                                const int64_t *pos0) {
+  extern __shared__ float smem[];
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
+  int64_t row = blockIdx.x; // b * heads + h (T == 1)
+  int64_t pos = *pos0;
+  KeyRange r = visible(c, pos, pos + 1);
+  int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
+  if (s >= splits || lo >= hi)
+    return; // Past the last key (or before the window): nothing to do.
+  int hd = c.hd;
+  float *qs = smem + warp * hd;
+  int64_t h = row % c.heads, b = row / c.heads;
+  int64_t kvh = h / (c.heads / c.kvHeads);
+  const T *q = out + row * hd;
+  for (int d = lane; d < hd; d += 32)
+    qs[d] = ld(q + d);
+  __syncwarp();
+  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  float m = -INFINITY, l = 0.0f, o[MAXI];
+#pragma unroll
+  for (int i = 0; i < MAXI; ++i)
+    o[i] = 0.0f;
+  attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
+  float *part = scratch + (row * splits + s) * (hd + 2);
+  if (lane == 0) {
+    part[0] = m;
+    part[1] = l;
+  }
+#pragma unroll
+  for (int i = 0; i < MAXI; ++i) {
+    int d = lane + 32 * i;
+    if (d < hd)
+      part[2 + d] = o[i];
+  }
+}
+
+/// Decode, step 3: one block per row merges the chunks that had keys.
+template <class T>
+__global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
+                                  int64_t splits, const int64_t *pos0) {
+  int64_t row = blockIdx.x;
+  int64_t pos = *pos0;
+  KeyRange r = visible(c, pos, pos + 1);
+  int64_t s0 = r.lo / kChunk, s1 = (r.hi - 1) / kChunk; // inclusive
+  int hd = c.hd;
+  const float *base = scratch + row * splits * (hd + 2);
+  float m = -INFINITY;
+  for (int64_t s = s0; s <= s1; ++s)
+    m = fmaxf(m, base[s * (hd + 2)]);
+  float l = 0.0f;
+  for (int64_t s = s0; s <= s1; ++s) {
+    const float *part = base + s * (hd + 2);
+    l += part[1] * expf(part[0] - m);
+  }
+  for (int d = threadIdx.x; d < hd; d += blockDim.x) {
+    float acc = 0.0f;
+    for (int64_t s = s0; s <= s1; ++s) {
+      const float *part = base + s * (hd + 2);
+      acc += part[2 + d] * expf(part[0] - m);
+    }
+    st(out + row * hd + d, acc / l);
+  }
+}
+
+template <class T, int MAXI>
+void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
+               int64_t B, int64_t T_) {
+  size_t smem = size_t(kWarps) * c.hd * sizeof(float);
+  if (T_ == 1) {
+    int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
+    int64_t rows = B * c.heads;
+    size_t need =
+        size_t(std::max<int64_t>(rows, g->maxBatch * c.heads)) * splits *
+        (c.hd + 2);
+    float *scratch = g->scratchFor(need);
+    if (!scratch)
+      return;
+    dim3 grid(unsigned(rows), unsigned((splits + kWarps - 1) / kWarps));
+    attnSplitKernel<T, MAXI><<<grid, kWarps * 32, smem, g->stream>>>(
+        c, kc, vc, out, scratch, splits, g->pos);
+    g->noteLaunch("olmg_attention (split-KV)");
+    attnCombineKernel<T><<<unsigned(rows), 128, 0, g->stream>>>(
+        c, out, scratch, splits, g->pos);
+    g->noteLaunch("olmg_attention (combine)");
+    return;
+  }
+  int64_t rows = B * T_ * c.heads;
+  unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
+  attnRowsKernel<T, MAXI><<<grid, kWarps * 32, smem, g->stream>>>(
+      c, kc, vc, out, B, T_, g->pos);
+  g->noteLaunch("olmg_attention (rows)");
+}
+
+template <class T>
+void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
+               void *kCache, void *vCache, void *out, int64_t B, int64_t T_,
+               const void *qNormW, const void *kNormW, const void *qNormB,
+               const void *kNormB) {
+  T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
+  T *o = static_cast<T *>(out);
+  size_t smem = size_t(kWarps) * c.hd * sizeof(float);
+  prepKernel<T><<<unsigned(B * T_), kWarps * 32, smem, g->stream>>>(
+      c, static_cast<const T *>(qkv), kc, vc, o, T_, g->pos,
+      static_cast<const T *>(qNormW), static_cast<const T *>(kNormW),
+      static_cast<const T *>(qNormB), static_cast<const T *>(kNormB));
+  g->noteLaunch("olmg_attention (prep)");
+  if (c.hd <= 64)
+    attendAll<T, 2>(g, c, kc, vc, o, B, T_);
+  else if (c.hd <= 128)
+    attendAll<T, 4>(g, c, kc, vc, o, B, T_);
+  else if (c.hd <= 256)
+    attendAll<T, 8>(g, c, kc, vc, o, B, T_);
+  else
+    attendAll<T, 16>(g, c, kc, vc, o, B, T_);
+}
+
+} // namespace
+
+extern "C" void olmg_attention(OlmgContext *g, const int64_t *icfg,
+                               const float *fcfg, const float *inv_freq,
+                               const void *qkv, void *k_cache, void *v_cache,
+                               void *out, int64_t B, int64_t seq, int64_t pos0,
+                               const void *q_norm_w, const void *k_norm_w,
+                               const void *q_norm_b, const void *k_norm_b) {
+  (void)pos0; // From g->pos, see the file comment.
+  if (B * seq <= 0)
+    return;
+  AttnCfg c{};
+  c.heads = int32_t(icfg[OLMK_ATTN_HEADS]);
+  c.kvHeads = int32_t(icfg[OLMK_ATTN_KV_HEADS]);
+  c.hd = int32_t(icfg[OLMK_ATTN_HEAD_DIM]);
+  c.rot = int32_t(icfg[OLMK_ATTN_ROTARY_DIM]);
+  c.interleaved = int32_t(icfg[OLMK_ATTN_INTERLEAVED] != 0);
+  c.window = int32_t(icfg[OLMK_ATTN_WINDOW]);
+  c.causal = int32_t(icfg[OLMK_ATTN_CAUSAL] != 0);
+  c.maxSeq = icfg[OLMK_ATTN_MAX_SEQ];
+  c.qkNorm = int32_t(icfg[OLMK_ATTN_QK_NORM]);
+  c.scale = fcfg[OLMK_ATTN_SCALE];
+  c.softcap = fcfg[OLMK_ATTN_SOFTCAP];
+  c.eps = fcfg[OLMK_ATTN_QK_NORM_EPS];
+  if (c.hd > kMaxHeadDim || c.rot / 2 > kMaxPairs || c.kvHeads <= 0 ||
+      c.heads % c.kvHeads) {
+    g->noteError("olmg_attention: unsupported head_dim " +
+                 std::to_string(c.hd) + " / rotary_dim " +
+                 std::to_string(c.rot) + " / heads " +
+                 std::to_string(c.heads) + ":" + std::to_string(c.kvHeads));
+    return;
+  }
+  for (int i = 0; i < c.rot / 2; ++i)
+    c.invFreq[i] = inv_freq[i];
+  OLMG_DISPATCH(g->dtype, runAttention<T>(g, c, qkv, k_cache, v_cache, out, B, seq,
+                                       q_norm_w, k_norm_w, q_norm_b,
+                                       k_norm_b));
+}

@@ -1,0 +1,93 @@
+//===- Common.cuh - Device helpers shared by the CUDA kernels -------------===//
+//
+// Storage types per compute dtype (float, __nv_bfloat16, __half); all
+// arithmetic is float32: ld() widens, st() rounds to nearest even. Warp and
+// block reductions by shuffles. OLMG_DISPATCH instantiates a body for the
+// context's dtype.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OLMRT_LIB_CUDA_COMMON_CUH
+#define OLMRT_LIB_CUDA_COMMON_CUH
+
+#include "Context.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+
+namespace olmrt::cuda {
+
+__device__ __forceinline__ float ld(const float *p) { return *p; }
+__device__ __forceinline__ float ld(const __nv_bfloat16 *p) {
+  return __bfloat162float(*p);
+}
+__device__ __forceinline__ float ld(const __half *p) { return __half2float(*p); }
+
+__device__ __forceinline__ void st(float *p, float v) { *p = v; }
+__device__ __forceinline__ void st(__nv_bfloat16 *p, float v) {
+  *p = __float2bfloat16_rn(v);
+}
+__device__ __forceinline__ void st(__half *p, float v) {
+  *p = __float2half_rn(v);
+}
+
+__device__ __forceinline__ float warpSum(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+    v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+__device__ __forceinline__ float warpMax(float v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1)
+    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+/// Sum over the block (blockDim.x a multiple of 32, at most 1024); every
+/// thread gets the result. `shared` holds 32 floats; the call synchronises.
+__device__ __forceinline__ float blockSum(float v, float *shared) {
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  int warps = blockDim.x >> 5;
+  v = warpSum(v);
+  __syncthreads(); // `shared` may still be read by a previous call.
+  if (lane == 0)
+    shared[warp] = v;
+  __syncthreads();
+  float total = lane < warps ? shared[lane] : 0.0f;
+  return warpSum(total);
+}
+
+inline unsigned gridFor(int64_t n, int threads, int smCount) {
+  int64_t blocks = (n + threads - 1) / threads;
+  int64_t cap = int64_t(smCount > 0 ? smCount : 132) * 32;
+  if (blocks > cap)
+    blocks = cap;
+  return unsigned(blocks < 1 ? 1 : blocks);
+}
+
+} // namespace olmrt::cuda
+
+/// Runs BODY with `T` the storage type of DTYPE.
+#define OLMG_DISPATCH(DTYPE, ...)                                              \
+  do {                                                                         \
+    switch (DTYPE) {                                                           \
+    case ::olmrt::cuda::DType::F32: {                                          \
+      using T = float;                                                         \
+      __VA_ARGS__;                                                             \
+    } break;                                                                   \
+    case ::olmrt::cuda::DType::BF16: {                                         \
+      using T = __nv_bfloat16;                                                 \
+      __VA_ARGS__;                                                             \
+    } break;                                                                   \
+    case ::olmrt::cuda::DType::F16: {                                          \
+      using T = __half;                                                        \
+      __VA_ARGS__;                                                             \
+    } break;                                                                   \
+    }                                                                          \
+  } while (0)
+
+#endif // OLMRT_LIB_CUDA_COMMON_CUH

@@ -1,0 +1,138 @@
+//===- Context.h - OlmgContext: the CUDA backend's per-session state ------===//
+//
+// Private to libolmrt_cuda (and tests/gpu/kernel_check, which links it).
+// Host-only C++: no CUDA device code here, so plain C++ sources can include
+// it. One OlmgContext per session: its stream, cuBLASLt handle and
+// workspace, the generated kernels, the current position in device memory
+// (read by the kernels that depend on pos0, so that a captured decode graph
+// can be replayed at any position) and scratch for split-KV attention.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef OLMRT_LIB_CUDA_CONTEXT_H
+#define OLMRT_LIB_CUDA_CONTEXT_H
+
+#include "olmrt/CudaKernels.h"
+
+#include <cublasLt.h>
+#include <cuda.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace olmrt::cuda {
+
+enum class DType { F32, BF16, F16 };
+
+DType parseDType(const std::string &name); // throws std::runtime_error
+size_t dtypeBytes(DType dtype);
+const char *dtypeName(DType dtype);
+
+/// One error type for the plugin; what() is one line.
+class CudaError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Throws CudaError "WHAT: cudaErrorX: text" when status is not success.
+void check(cudaError_t status, const std::string &what);
+void checkLt(cublasStatus_t status, const std::string &what);
+
+/// cudaMalloc that explains a failure: "out of device memory allocating
+/// WHAT (N bytes; F of T bytes free)".
+void *deviceAlloc(size_t bytes, const std::string &what);
+
+struct MatmulKey {
+  int64_t m, n, k;
+  int32_t accumulate, yF32, bias;
+  int32_t alignX, alignW, alignY, alignBias;
+  bool operator<(const MatmulKey &o) const {
+    return std::tie(m, n, k, accumulate, yF32, bias, alignX, alignW, alignY,
+                    alignBias) < std::tie(o.m, o.n, o.k, o.accumulate, o.yF32,
+                                          o.bias, o.alignX, o.alignW, o.alignY,
+                                          o.alignBias);
+  }
+};
+
+struct MatmulPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  bool haveAlgo = false;   // false: the fallback kernel
+  bool biasEpilogue = false;
+};
+
+/// A generated kernel (manifest device_kernels) resolved in the module.
+struct GeneratedKernel {
+  CUfunction function = nullptr;
+  int32_t args = 0;
+  int32_t elementsPerThread = 1;
+};
+
+} // namespace olmrt::cuda
+
+struct OlmgContext {
+  explicit OlmgContext(olmrt::cuda::DType dtype, int64_t maxBatch);
+  ~OlmgContext();
+  OlmgContext(const OlmgContext &) = delete;
+  OlmgContext &operator=(const OlmgContext &) = delete;
+
+  olmrt::cuda::DType dtype;
+  int64_t maxBatch;
+  cudaStream_t stream = nullptr;
+  cublasLtHandle_t lt = nullptr;
+  void *workspace = nullptr;
+  size_t workspaceBytes = 0;
+  int smCount = 0;
+  /// Device int64: the position of the first token of the current call.
+  int64_t *pos = nullptr;
+  std::vector<olmrt::cuda::GeneratedKernel> kernels;
+  std::map<olmrt::cuda::MatmulKey, olmrt::cuda::MatmulPlan> plans;
+  /// Split-KV decode partials; grows only outside graph capture, and each
+  /// growth bumps scratchGeneration (captured graphs must be redone).
+  float *scratch = nullptr;
+  size_t scratchFloats = 0;
+  int64_t scratchGeneration = 0;
+  /// olmg_* calls so far (bench counts kernels per prefill with it).
+  int64_t calls = 0;
+  /// The first launch or library error, kept until takeError().
+  std::string error;
+
+  /// Records the first error of a kernel call (kernels never throw).
+  void noteLaunch(const char *what);
+  void noteError(const std::string &message);
+  /// Throws CudaError with the first recorded error, clearing it.
+  void takeError();
+  bool capturing() const;
+  /// Scratch of at least `floats` floats (not during capture).
+  float *scratchFor(size_t floats);
+};
+
+namespace olmrt::cuda {
+
+/// Writes `pos` to g->pos on g's stream (a one-thread kernel: capturable,
+/// and the value travels as a parameter, so no host buffer is involved).
+void setPosition(OlmgContext *g, int64_t pos);
+/// g->pos += 1 on the stream.
+void advancePosition(OlmgContext *g);
+/// Greedy argmax on the device: for b < batch, the first maximum (NaN
+/// largest) of logits[b * rowStride + rowOffset, + vocab) goes to ids[b],
+/// and to tokens[b * tokenStride + *g->pos + posAdd] when tokens != null.
+void argmaxToIds(OlmgContext *g, const float *logits, int64_t rowStride,
+                 int64_t rowOffset, int64_t batch, int64_t vocab, int32_t *ids,
+                 int32_t *tokens, int64_t tokenStride, int64_t posAdd);
+
+/// Host-side conversion of float32 to the compute dtype, n elements.
+void convertFromF32(DType dtype, const float *src, void *dst, size_t n);
+/// And back (kernel_check).
+void convertToF32(DType dtype, const void *src, float *dst, size_t n);
+
+} // namespace olmrt::cuda
+
+#endif // OLMRT_LIB_CUDA_CONTEXT_H

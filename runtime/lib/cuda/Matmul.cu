@@ -1,0 +1,223 @@
+//===- Matmul.cu - olmg_matmul through cuBLASLt ---------------------------===//
+//
+// Row-major y[M, N] = x[M, K] w[N, K]^T is, column-major, y^T = w^T' x^T':
+// A = w (K x N, ld K, transposed), B = x (K x M, ld K), C = D = y (N x M,
+// ld N). Inputs in the compute dtype, float32 accumulation and scale
+// (CUBLAS_COMPUTE_32F: for f32 models that is true float32, never TF32);
+// D in the compute dtype or float32 (the logits). A bias goes into the
+// BIAS epilogue when D has the compute dtype, the residual into C with
+// beta = 1. Descriptors, layouts and the heuristic's algorithm are cached
+// per shape and pointer alignment, so a captured step allocates nothing;
+// the workspace is the context's. Shapes cuBLASLt has no algorithm for use
+// a plain tiled kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.cuh"
+
+using namespace olmrt::cuda;
+
+namespace {
+
+cudaDataType_t cudaType(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return CUDA_R_32F;
+  case DType::BF16:
+    return CUDA_R_16BF;
+  case DType::F16:
+    return CUDA_R_16F;
+  }
+  return CUDA_R_32F;
+}
+
+int32_t alignmentOf(const void *p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  int32_t align = 256;
+  while (align > 1 && (a % uintptr_t(align)))
+    align >>= 1;
+  return align;
+}
+
+MatmulPlan makePlan(OlmgContext *g, const MatmulKey &key) {
+  MatmulPlan p;
+  cudaDataType_t dt = cudaType(g->dtype);
+  cudaDataType_t yt = key.yF32 ? CUDA_R_32F : dt;
+  checkLt(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F),
+          "cublasLtMatmulDescCreate");
+  cublasOperation_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N;
+  checkLt(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA,
+                                         &ta, sizeof ta),
+          "matmul TRANSA");
+  checkLt(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB,
+                                         &tb, sizeof tb),
+          "matmul TRANSB");
+  p.biasEpilogue = key.bias && !key.yF32;
+  if (p.biasEpilogue) {
+    cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+    checkLt(cublasLtMatmulDescSetAttribute(
+                p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
+                sizeof epilogue),
+            "matmul EPILOGUE");
+    int32_t biasType = int32_t(dt);
+    checkLt(cublasLtMatmulDescSetAttribute(
+                p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType,
+                sizeof biasType),
+            "matmul BIAS_DATA_TYPE");
+  }
+  checkLt(cublasLtMatrixLayoutCreate(&p.a, dt, uint64_t(key.k),
+                                     uint64_t(key.n), key.k),
+          "layout A");
+  checkLt(cublasLtMatrixLayoutCreate(&p.b, dt, uint64_t(key.k),
+                                     uint64_t(key.m), key.k),
+          "layout B");
+  checkLt(cublasLtMatrixLayoutCreate(&p.c, yt, uint64_t(key.n),
+                                     uint64_t(key.m), key.n),
+          "layout C");
+
+  cublasLtMatmulPreference_t pref = nullptr;
+  checkLt(cublasLtMatmulPreferenceCreate(&pref), "preference");
+  uint64_t ws = g->workspaceBytes;
+  cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+  uint32_t aAlign = uint32_t(key.alignW), bAlign = uint32_t(key.alignX),
+           cAlign = uint32_t(key.alignY);
+  cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &aAlign, sizeof aAlign);
+  cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &bAlign, sizeof bAlign);
+  cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &cAlign, sizeof cAlign);
+  cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &cAlign, sizeof cAlign);
+  if (p.biasEpilogue) {
+    // The heuristic reads the bias pointer's alignment from the descriptor.
+    void *fake = reinterpret_cast<void *>(uintptr_t(key.alignBias));
+    cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                   &fake, sizeof fake);
+  }
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
+      g->lt, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  if (status == CUBLAS_STATUS_SUCCESS && found > 0) {
+    p.algo = result.algo;
+    p.haveAlgo = true;
+  }
+  return p;
+}
+
+/// y[m, n] (=|+=) sum_k x[m, k] w[n, k] (+ bias[n]): the fallback.
+template <class T, class Y>
+__global__ void matmulFallbackKernel(const T *x, const T *w, const T *bias,
+                                     Y *y, int64_t M, int64_t N, int64_t K,
+                                     int accumulate) {
+  __shared__ float xs[16][17], ws[16][17];
+  int64_t m = int64_t(blockIdx.y) * 16 + threadIdx.y;
+  int64_t n = int64_t(blockIdx.x) * 16 + threadIdx.x;
+  int64_t wRow = int64_t(blockIdx.x) * 16 + threadIdx.y;
+  float acc = 0.0f;
+  for (int64_t k0 = 0; k0 < K; k0 += 16) {
+    int64_t k = k0 + threadIdx.x;
+    xs[threadIdx.y][threadIdx.x] = (m < M && k < K) ? ld(x + m * K + k) : 0.0f;
+    ws[threadIdx.y][threadIdx.x] =
+        (wRow < N && k < K) ? ld(w + wRow * K + k) : 0.0f;
+    __syncthreads();
+#pragma unroll
+    for (int i = 0; i < 16; ++i)
+      acc += xs[threadIdx.y][i] * ws[threadIdx.x][i];
+    __syncthreads();
+  }
+  if (m < M && n < N) {
+    if (bias)
+      acc += ld(bias + n);
+    if (accumulate)
+      acc += ld(y + m * N + n);
+    st(y + m * N + n, acc);
+  }
+}
+
+template <class T, class Y>
+__global__ void biasAddKernel(const T *bias, Y *y, int64_t M, int64_t N) {
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < M * N;
+       i += int64_t(gridDim.x) * blockDim.x)
+    st(y + i, ld(y + i) + ld(bias + i % N));
+}
+
+template <class T>
+void fallback(OlmgContext *g, const void *x, const void *w, const void *bias,
+              void *y, int64_t M, int64_t N, int64_t K, int32_t accumulate,
+              int32_t yF32) {
+  dim3 block(16, 16), grid(unsigned((N + 15) / 16), unsigned((M + 15) / 16));
+  if (yF32)
+    matmulFallbackKernel<T, float><<<grid, block, 0, g->stream>>>(
+        static_cast<const T *>(x), static_cast<const T *>(w),
+        static_cast<const T *>(bias), static_cast<float *>(y), M, N, K,
+        accumulate);
+  else
+    matmulFallbackKernel<T, T><<<grid, block, 0, g->stream>>>(
+        static_cast<const T *>(x), static_cast<const T *>(w),
+        static_cast<const T *>(bias), static_cast<T *>(y), M, N, K,
+        accumulate);
+}
+
+template <class T>
+void biasAdd(OlmgContext *g, const void *bias, void *y, int64_t M, int64_t N,
+             int32_t yF32) {
+  unsigned grid = gridFor(M * N, 256, g->smCount);
+  if (yF32)
+    biasAddKernel<T, float><<<grid, 256, 0, g->stream>>>(
+        static_cast<const T *>(bias), static_cast<float *>(y), M, N);
+  else
+    biasAddKernel<T, T><<<grid, 256, 0, g->stream>>>(
+        static_cast<const T *>(bias), static_cast<T *>(y), M, N);
+}
+
+} // namespace
+
+extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
+                            const void *bias, void *y, int64_t M, int64_t N,
+                            int64_t K, int32_t accumulate, int32_t y_f32) {
+  if (M <= 0 || N <= 0)
+    return;
+  MatmulKey key{M,
+                N,
+                K,
+                accumulate != 0,
+                y_f32 != 0,
+                bias != nullptr,
+                alignmentOf(x),
+                alignmentOf(w),
+                alignmentOf(y),
+                bias ? alignmentOf(bias) : 256};
+  auto it = g->plans.find(key);
+  if (it == g->plans.end()) {
+    try {
+      it = g->plans.emplace(key, makePlan(g, key)).first;
+    } catch (const std::exception &e) {
+      g->noteError(std::string("olmg_matmul: ") + e.what());
+      return;
+    }
+  }
+  MatmulPlan &p = it->second;
+  if (!p.haveAlgo || K <= 0) {
+    OLMG_DISPATCH(g->dtype,
+                  fallback<T>(g, x, w, bias, y, M, N, K, accumulate, y_f32));
+    g->noteLaunch("olmg_matmul (fallback)");
+    return;
+  }
+  if (p.biasEpilogue)
+    cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                   &bias, sizeof bias);
+  float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
+  cublasStatus_t status =
+      cublasLtMatmul(g->lt, p.desc, &alpha, w, p.a, x, p.b, &beta, y, p.c, y,
+                     p.c, &p.algo, g->workspace, g->workspaceBytes, g->stream);
+  if (status != CUBLAS_STATUS_SUCCESS)
+    g->noteError(std::string("olmg_matmul: cublasLtMatmul: ") +
+                 cublasLtGetStatusName(status));
+  if (bias && !p.biasEpilogue)
+    OLMG_DISPATCH(g->dtype, biasAdd<T>(g, bias, y, M, N, y_f32));
+  g->noteLaunch("olmg_matmul");
+}
