@@ -5,6 +5,7 @@
 #include "olmc/Frontend/ModelImporter.h"
 #include "olmc/Pipeline/Pipeline.h"
 #include "olmc/Codegen/CpuCodegen.h"
+#include "olmc/Codegen/CudaCodegen.h"
 #include "olmc/Transforms/Passes.h"
 #include "olmrt/Artifact.h"
 
@@ -40,9 +41,10 @@ int compileMain(int argc, char **argv) {
   cl::opt<std::string> emit(
       "emit",
       cl::desc("what to write instead of the artifact: olm (the verified "
-               "olm module), llvm-ir (the generated CPU code as LLVM IR, "
-               "after O3)"),
-      cl::value_desc("olm|llvm-ir"), cl::init(""), cl::cat(category));
+               "olm module), llvm-ir (the generated CPU or host code as LLVM "
+               "IR, after O3), ptx (--target cuda: all generated device "
+               "code as one PTX module)"),
+      cl::value_desc("olm|llvm-ir|ptx"), cl::init(""), cl::cat(category));
   std::string phaseNames;
   for (const Phase &p : compilePhases())
     phaseNames += (phaseNames.empty() ? "" : ", ") + p.name;
@@ -102,14 +104,13 @@ int compileMain(int argc, char **argv) {
     }
   } else if (emit == "olm") {
     last = 0;
-  } else if (!emit.empty() && emit != "llvm-ir") {
+  } else if (!emit.empty() && emit != "llvm-ir" && emit != "ptx") {
     errs() << "olmc: error: unknown --emit '" << emit
-           << "' (expected olm or llvm-ir)\n";
+           << "' (expected olm, llvm-ir or ptx)\n";
     return 2;
   }
-  if (target == "cuda" && last < 0) {
-    errs() << "olmc: error: the cuda target cannot produce artifacts in this "
-              "version; use --target cpu (or --emit=olm)\n";
+  if (emit == "ptx" && target != "cuda") {
+    errs() << "olmc: error: --emit=ptx needs --target cuda\n";
     return 2;
   }
   if (target == "cpu" && !dtype.empty() && dtype != "f32") {
@@ -165,10 +166,34 @@ int compileMain(int argc, char **argv) {
   if (failed(runPhases(*module, 1, plan, options, dumpPhases, configure)))
     return 1;
   CpuTarget cpu;
-  nlohmann::json manifest = buildManifest(*module, cpu, OLMC_VERSION);
+  CudaTarget cuda;
+  bool isCuda = target == "cuda";
+  nlohmann::json manifest =
+      buildManifest(*module, cpu, isCuda ? &cuda : nullptr, OLMC_VERSION);
   if (failed(runPhases(*module, llvmPhase, llvmPhase, options, dumpPhases,
                        configure)))
     return 1;
+  DeviceCode device;
+  if (isCuda) {
+    // The artifact carries a cubin where ptxas is installed; --emit=ptx
+    // needs only the PTX.
+    if (!extractDeviceCode(*module, cuda, /*assemble=*/emit.empty(), device,
+                           error)) {
+      errs() << "olmc: error: " << error << "\n";
+      return 1;
+    }
+    manifest["device_kernels"] = device.kernels;
+  }
+  if (emit == "ptx") {
+    auto out = openOutputFile(output, &error);
+    if (!out) {
+      errs() << "olmc: error: " << error << "\n";
+      return 1;
+    }
+    out->os() << device.ptx;
+    out->keep();
+    return 0;
+  }
   if (emit == "llvm-ir") {
     std::string ir;
     if (!emitLLVMIR(*module, cpu, /*optimize=*/true, ir, error)) {
@@ -193,7 +218,15 @@ int compileMain(int argc, char **argv) {
   if (path == "-")
     path = sys::path::stem(input).str() + ".olmx";
   try {
-    olmrt::writeArtifact(path, manifest, {{"code.cpu.so", code}});
+    if (isCuda) {
+      std::vector<std::pair<std::string, std::string>> sections = {
+          {"code.host.so", code}, {"code.cuda.ptx", device.ptx}};
+      if (!device.cubin.empty())
+        sections.push_back({"code.cuda.cubin", device.cubin});
+      olmrt::writeArtifact(path, manifest, sections);
+    } else {
+      olmrt::writeArtifact(path, manifest, {{"code.cpu.so", code}});
+    }
   } catch (const std::exception &e) {
     errs() << "olmc: error: " << e.what() << "\n";
     return 1;

@@ -1,6 +1,7 @@
 //===- Manifest.cpp - the artifact manifest of a planned model ------------===//
 #include "olm/Dialect/OLMOps.h"
 #include "olmc/Codegen/CpuCodegen.h"
+#include "olmc/Codegen/CudaCodegen.h"
 #include "olmrt/GeneratedABI.h"
 
 #include <set>
@@ -46,7 +47,7 @@ int64_t intAttr(Operation *op, StringRef name) {
 } // namespace
 
 json buildManifest(ModuleOp planned, const CpuTarget &target,
-                   const std::string &olmcVersion) {
+                   const CudaTarget *device, const std::string &olmcVersion) {
   auto model = *planned.getOps<olm::ModelOp>().begin();
   Block &body = model.getBody().front();
   auto logits = cast<RankedTensorType>(
@@ -62,8 +63,16 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
                 {"vocab", logits.getDimSize(2)},
                 {"max_seq", intAttr(model, "olm.max_seq")},
                 {"max_batch", intAttr(model, "olm.max_batch")}};
-  m["target"] = {{"kind", "cpu"}, {"triple", target.triple},
-                 {"cpu", target.cpu}};
+  if (device)
+    m["target"] = {{"kind", "cuda"},        {"arch", device->arch},
+                   {"triple", target.triple}, {"cpu", target.cpu}};
+  else
+    m["target"] = {{"kind", "cpu"}, {"triple", target.triple},
+                   {"cpu", target.cpu}};
+  int64_t elementBytes = model.getDtype().getIntOrFloatBitWidth() / 8;
+  // Kernels are named as the generated code calls them: olmk_* on the CPU
+  // (CpuKernels.h), olmg_* on the GPU (CudaKernels.h).
+  std::string prefix = device ? "olmg_" : "olmk_";
   m["entry_points"] = json::array(
       {{{"name", "prefill"}, {"symbol", "olmx_prefill"}},
        {{"name", "decode"}, {"symbol", "olmx_decode"}, {"seq", 1}}});
@@ -90,7 +99,8 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
       auto type = cast<RankedTensorType>(op.getResult(0).getType());
       int64_t rows = intAttr(model, "olm.max_seq") *
                      intAttr(model, "olm.max_batch");
-      int64_t bytes = (rows * type.getDimSize(2) * 4 + 63) / 64 * 64;
+      int64_t bytes =
+          (rows * type.getDimSize(2) * elementBytes + 63) / 64 * 64;
       buffers.push_back({{"op", op.getName().getStringRef().str()},
                          {"offset", offset.getInt()},
                          {"bytes", bytes},
@@ -98,23 +108,32 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
     }
     llvm::StringRef name = op.getName().getStringRef();
     if (name == "olm.matmul")
-      kernels.insert("olmk_matmul");
+      kernels.insert(prefix + "matmul");
     else if (name == "olm.attention_core")
-      kernels.insert("olmk_attention");
+      kernels.insert(prefix + "attention");
     else if (name == "olm.rms_norm")
-      kernels.insert("olmk_rmsnorm");
+      kernels.insert(prefix + "rmsnorm");
     else if (name == "olm.layer_norm")
-      kernels.insert("olmk_layernorm");
+      kernels.insert(prefix + "layernorm");
     else if (name == "olm.embed_lookup")
-      kernels.insert("olmk_embedding");
+      kernels.insert(prefix + "embedding");
     else if (name == "olm.pos_add")
-      kernels.insert("olmk_pos_embedding_add");
+      kernels.insert(prefix + "pos_embedding_add");
     else if (name == "olm.act")
-      kernels.insert("olmk_activation");
+      kernels.insert(prefix + "activation");
     else if (name == "olm.gated_act")
-      kernels.insert("olmk_gated_activation");
+      kernels.insert(prefix + "gated_activation");
     else if (name == "olm.softcap")
-      kernels.insert("olmk_softcap");
+      kernels.insert(prefix + "softcap");
+    // The CPU does these in loops of its own code; the GPU in the backend.
+    else if (device && name == "arith.addf")
+      kernels.insert("olmg_add");
+    else if (device && name == "arith.mulf")
+      kernels.insert("olmg_scale");
+    else if (device && name == "tensor.concat")
+      kernels.insert("olmg_copy_columns");
+    else if (device && name == "olm.fused")
+      kernels.insert("olmg_launch");
   }
   m["memory"] = {{"arena_bytes", intAttr(model, "olm.arena_bytes")},
                  {"rows", intAttr(model, "olm.max_seq") *

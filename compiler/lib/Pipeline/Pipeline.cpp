@@ -17,13 +17,14 @@ const std::vector<Phase> &compilePhases() {
       {"olm", "the verified olm module from the frontend (structure kept)",
        nullptr},
       {"flat",
-       "compute dtype set (olm-convert-dtype) and structure ops inlined "
-       "through CombinatorOpInterface (olm-lower-combinators)",
+       "structure ops inlined through CombinatorOpInterface "
+       "(olm-lower-combinators), then the compute dtype set on everything, "
+       "inlined custom combinator bodies included (olm-convert-dtype)",
        [](PassManager &pm, const CompileOptions &options) {
+         pm.addNestedPass<olm::ModelOp>(createLowerCombinators());
          ConvertDtypeOptions dtype;
          dtype.dtype = options.computeDtype();
          pm.addNestedPass<olm::ModelOp>(createConvertDtype(dtype));
-         pm.addNestedPass<olm::ModelOp>(createLowerCombinators());
        }},
       {"prim",
        "layer ops decomposed into olm primitives with explicit weights "
@@ -48,9 +49,12 @@ const std::vector<Phase> &compilePhases() {
        }},
       {"llvm",
        "entry points olmx_prefill and olmx_decode in the LLVM dialect, "
-       "calling the runtime's kernels (olm-lower-to-llvm)",
-       [](PassManager &pm, const CompileOptions &) {
-         pm.addPass(createLowerToLLVM());
+       "calling the runtime's kernels; for cuda also the device kernels in "
+       "a gpu.module (olm-lower-to-llvm)",
+       [](PassManager &pm, const CompileOptions &options) {
+         LowerToLLVMOptions lower;
+         lower.target = options.target;
+         pm.addPass(createLowerToLLVM(lower));
        }},
   };
   return phases;

@@ -14,6 +14,11 @@ using namespace mlir;
 namespace {
 
 Type withElement(Type type, Type element) {
+  // Scalars too: the bodies of custom combinators compute on values they
+  // extract from their parameters (generated code computes in f32 anyway;
+  // the types only say what memory holds).
+  if (isa<FloatType>(type))
+    return element;
   auto t = dyn_cast<RankedTensorType>(type);
   if (!t || !isa<FloatType>(t.getElementType()))
     return type;

@@ -79,8 +79,10 @@ public:
       initAttrs = {b.getNamedAttr("kind", b.getStringAttr("zeros"))};
       break;
     }
+    // Weights hold the compute dtype (the runtime converts checkpoint
+    // tensors when it loads them), like the activations.
     auto op = WeightOp::create(
-        b, loc, RankedTensorType::get(shape, b.getF32Type()),
+        b, loc, RankedTensorType::get(shape, model.getDtype()),
         b.getStringAttr(name), b.getArrayAttr(srcAttrs),
         b.getBoolAttr(transpose), permute, b.getDictionaryAttr(initAttrs));
     lastWeight = op;

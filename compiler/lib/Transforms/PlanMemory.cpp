@@ -109,6 +109,9 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
     auto yield = cast<YieldOp>(body.getTerminator());
     Value output = yield.getValues()[0];
     int64_t rows = maxSeq * maxBatch;
+    // f32, or bf16/f16 on the cuda target (olm-convert-dtype set it).
+    int64_t elementBytes =
+        int64_t(model.getDtype().getIntOrFloatBitWidth()) / 8;
 
     // Last use of every value, by position in the block.
     DenseMap<Operation *, int64_t> index;
@@ -130,10 +133,10 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
         continue;
       auto type = cast<RankedTensorType>(op.getResult(0).getType());
       if (type.getRank() != 3 || type.isDynamicDim(2) ||
-          !type.getElementType().isF32()) {
-        op.emitOpError("cannot be planned: expected an f32 activation "
-                       "[batch, seq, features], got ")
-            << type;
+          type.getElementType() != model.getDtype()) {
+        op.emitOpError("cannot be planned: expected an activation "
+                       "[batch, seq, features] of the compute dtype ")
+            << model.getDtype() << ", got " << type;
         return signalPassFailure();
       }
       // Values that died before this op give their memory back first; an
@@ -141,7 +144,7 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
       for (auto it = dying.begin(); it != dying.end() && it->first < pos;)
         arena.release(it->second.first, it->second.second),
             it = dying.erase(it);
-      int64_t bytes = alignUp(rows * type.getDimSize(2) * 4);
+      int64_t bytes = alignUp(rows * type.getDimSize(2) * elementBytes);
       int64_t offset = arena.allocate(bytes);
       op.setAttr("olm.offset", b.getI64IntegerAttr(offset));
       ++buffers;
@@ -151,9 +154,10 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
     }
 
     // KV cache: per layer, keys then values, [max_batch, kv_heads,
-    // max_seq, head_dim] floats each.
+    // max_seq, head_dim] elements of the compute dtype each; offsets count
+    // elements.
     SmallVector<Attribute> layers;
-    int64_t kvFloats = 0;
+    int64_t kvElements = 0;
     SmallVector<AttentionCoreOp> attention;
     model.walk([&](AttentionCoreOp op) { attention.push_back(op); });
     llvm::sort(attention, [](AttentionCoreOp a, AttentionCoreOp c) {
@@ -163,15 +167,15 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
       int64_t block = maxBatch * int64_t(op.getKvHeads()) * maxSeq *
                       int64_t(op.getHeadDim());
       layers.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("k_offset", b.getI64IntegerAttr(kvFloats)),
-           b.getNamedAttr("v_offset", b.getI64IntegerAttr(kvFloats + block)),
+          {b.getNamedAttr("k_offset", b.getI64IntegerAttr(kvElements)),
+           b.getNamedAttr("v_offset", b.getI64IntegerAttr(kvElements + block)),
            b.getNamedAttr("kv_heads", b.getI64IntegerAttr(op.getKvHeads())),
            b.getNamedAttr("head_dim", b.getI64IntegerAttr(op.getHeadDim()))}));
-      kvFloats += 2 * block;
+      kvElements += 2 * block;
     }
     model->setAttr("olm.arena_bytes", b.getI64IntegerAttr(arena.size()));
     model->setAttr("olm.buffers", b.getI64IntegerAttr(buffers));
-    model->setAttr("olm.kv_bytes", b.getI64IntegerAttr(kvFloats * 4));
+    model->setAttr("olm.kv_bytes", b.getI64IntegerAttr(kvElements * elementBytes));
     model->setAttr("olm.kv_layers", b.getArrayAttr(layers));
     model->setAttr("olm.max_seq", b.getI64IntegerAttr(maxSeq));
     model->setAttr("olm.max_batch", b.getI64IntegerAttr(maxBatch));

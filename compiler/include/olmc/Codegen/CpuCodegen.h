@@ -28,7 +28,12 @@ bool emitLLVMIR(mlir::ModuleOp module, const CpuTarget &target, bool optimize,
 
 /// The artifact manifest (docs/artifact-format.md) of a model after the
 /// "plan" phase: weights, memory plan, KV-cache layout, kernels.
+struct CudaTarget;
+
+/// The manifest of a planned module (docs/artifact-format.md); `device` is
+/// null for the cpu target. Device kernels are added once generated.
 nlohmann::json buildManifest(mlir::ModuleOp planned, const CpuTarget &target,
+                             const CudaTarget *device,
                              const std::string &olmcVersion);
 
 } // namespace olmc

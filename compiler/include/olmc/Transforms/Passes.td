@@ -88,19 +88,39 @@ def PlanMemory : Pass<"olm-plan-memory", "::olm::ModelOp"> {
 }
 
 def LowerToLLVM : Pass<"olm-lower-to-llvm", "::mlir::ModuleOp"> {
-  let summary = "Generate the CPU entry points in the LLVM dialect";
+  let summary = "Generate the entry points in the LLVM dialect (and, for "
+                "cuda, the device kernels in a gpu.module)";
   let description = [{
     Turns the planned model (after olm-plan-memory) into two LLVM functions
     following runtime/include/olmrt/GeneratedABI.h: `olmx_prefill` (any
     number of tokens) and `olmx_decode` (one token per sequence, so the
-    sequence length folds to 1). Each primitive becomes a call into the
-    kernels of runtime/include/olmrt/CpuKernels.h with pointers into the
-    arena, the weight table and the KV cache; residual adds, merges and
-    copies become loops generated here (vectorised later by LLVM).
+    sequence length folds to 1).
+
+    `target=cpu`: each primitive becomes a call into the kernels of
+    runtime/include/olmrt/CpuKernels.h with pointers into the arena, the
+    weight table and the KV cache; residual adds, merges, copies and
+    `olm.fused` bodies become loops generated here (vectorised by LLVM).
+
+    `target=cuda`: the same entry points become host code that enqueues
+    work through runtime/include/olmrt/CudaKernels.h (every pointer is a
+    device pointer; the backend context is the first argument of every
+    call). Each `olm.fused` body becomes a kernel in
+    `gpu.module @olmx_kernels` (LLVM dialect with NVVM special registers,
+    targeting `#nvvm.target<chip = "sm_90">`), launched through
+    `olmg_launch`; its loads and stores use the compute dtype and its
+    arithmetic f32. The kernels are listed in the module attribute
+    `olm.device_kernels` for the manifest.
+
     Attention layer configurations and RoPE frequencies become constant
     globals. The olm.model op is removed.
   }];
-  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "cpu or cuda">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect"];
 }
 
 #endif // OLMC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prepares, on a machine with olmc built (MLIR is needed to compile), what
+# tests/gpu/check_transformers.py and bench/gpu_bench.py need on a GPU
+# machine that has no MLIR:
+#   DIR/bin/olmrt, DIR/lib/libolmrt_cuda.so and the non-system libraries
+#   they load (OpenBLAS), DIR/models/<family>.{f32,bf16}.olmx compiled with
+#   --target cuda from tests/gpu/configs/<family>/config.json (import-hf),
+#   DIR/models/<family>.config.json.
+# Usage: tests/gpu/prepare.sh DIR   (OLMC_BUILD: build directory, default build)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${OLMC_BUILD:-$root/build}
+out=${1:?usage: tests/gpu/prepare.sh DIR}
+olmc=$build/bin/olmc
+mkdir -p "$out/bin" "$out/lib" "$out/models"
+cp "$build/bin/olmrt" "$out/bin/"
+cp "$build/lib/libolmrt_cuda.so" "$out/lib/"
+# Libraries a stock CUDA machine may lack; CUDA's own come from there.
+ldd "$build/bin/olmrt" "$build/lib/libolmrt_cuda.so" |
+  awk '/=>/ {print $3}' | grep -E 'openblas|gfortran|quadmath' | sort -u |
+  while read -r lib; do cp -L "$lib" "$out/lib/"; done
+for cfg in "$root"/tests/gpu/configs/*/config.json; do
+  family=$(basename "$(dirname "$cfg")")
+  "$olmc" import-hf "$cfg" -o "$out/models/$family.yaml"
+  for dtype in f32 bf16; do
+    "$olmc" compile "$out/models/$family.yaml" --target cuda --dtype $dtype \
+      --max-seq 256 --max-batch 2 -o "$out/models/$family.$dtype.olmx"
+  done
+  cp "$cfg" "$out/models/$family.config.json"
+done
+du -sh "$out"
