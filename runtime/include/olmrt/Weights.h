@@ -32,17 +32,26 @@ class CompiledModel;
 using SourceReader = std::function<void(
     size_t weightIndex, const ManifestSource &source, float *dst)>;
 
+/// Told, as the weights are built, how many bytes of float32 weights are
+/// done out of the total: once with 0 before the first, then after each
+/// weight (a progress display).
+using LoadProgress = std::function<void(int64_t doneBytes, int64_t totalBytes)>;
+
 class Weights {
 public:
   /// From a safetensors checkpoint. Throws olmrt::Error naming the file and
   /// the tensor for a missing tensor, a wrong shape or an unusable dtype.
-  Weights(const Manifest &manifest, const std::string &safetensorsPath);
-  Weights(const CompiledModel &model, const std::string &safetensorsPath);
+  Weights(const Manifest &manifest, const std::string &safetensorsPath,
+          const LoadProgress &progress = nullptr);
+  Weights(const CompiledModel &model, const std::string &safetensorsPath,
+          const LoadProgress &progress = nullptr);
   /// From source tensors held in memory (init-weights' initialisation,
   /// tests).
-  Weights(const Manifest &manifest, const std::vector<SourceTensor> &sources);
+  Weights(const Manifest &manifest, const std::vector<SourceTensor> &sources,
+          const LoadProgress &progress = nullptr);
   /// From any source of source tensors.
-  Weights(const Manifest &manifest, const SourceReader &read);
+  Weights(const Manifest &manifest, const SourceReader &read,
+          const LoadProgress &progress = nullptr);
 
   size_t size() const { return pointers_.size(); }
   /// Weight i, in its manifest shape.

@@ -18,6 +18,8 @@ struct Command {
   const char *usage; // After "usage: PROGRAM ".
   int (*run)(const ParsedArgs &, const CliStreams &);
   std::vector<FlagSpec> flags;
+  /// More for --help, after the usage line; lines end in '\n'.
+  const char *details = nullptr;
 };
 
 const std::vector<Command> &commands() {
@@ -25,10 +27,11 @@ const std::vector<Command> &commands() {
       {"run",
        "run M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
        "((--input-ids IDS.npy | --tokens 1,2,3) [--logits-out L.npy] "
-       "[--output-ids OUT.npy] | --tokenizer T.json --prompt TEXT "
+       "[--output-ids OUT.npy] | --tokenizer T.json (--prompt TEXT | "
+       "--prompt-file F) "
        "[--temperature T [--top-k K] [--top-p P] [--min-p P] [--seed S]] "
        "[--repetition-penalty R] [--stop TEXT] [--eos 1,2]) "
-       "[--max-new-tokens N]",
+       "[--max-new-tokens N] [--no-progress]",
        runCommand,
        {{"--weights", true, ""},
         {"--random-weights", false, ""},
@@ -40,13 +43,28 @@ const std::vector<Command> &commands() {
         {"--max-new-tokens", true, ""},
         {"--tokenizer", true, ""},
         {"--prompt", true, ""},
+        {"--prompt-file", true, ""},
+        {"--no-progress", false, ""},
         {"--temperature", true, ""},
         {"--top-k", true, ""},
         {"--top-p", true, ""},
         {"--min-p", true, ""},
         {"--repetition-penalty", true, ""},
         {"--stop", true, ""},
-        {"--eos", true, ""}}},
+        {"--eos", true, ""}},
+       "\n"
+       "--prompt-file F: one prompt per line, empty lines skipped. A file\n"
+       "  whose name ends in .jsonl holds one JSON string per line instead,\n"
+       "  for prompts with newlines: \"first line\\nsecond line\".\n"
+       "  Prompts of the same length in tokens run as one batch, up to the\n"
+       "  compiled --max-batch at a time; prompts of other lengths run in\n"
+       "  batches of their own, one after another. Each prompt's text is\n"
+       "  printed under a line \"== prompt K ==\" (K counts prompts from 1,\n"
+       "  in file order), one summary line per batch goes to stderr.\n"
+       "  Sampling flags apply to every prompt; prompt K draws with seed\n"
+       "  S+K-1, as --prompt with --seed S+K-1 would.\n"
+       "While the weights load, a progress bar is drawn on stderr when it is\n"
+       "  a terminal; --no-progress turns it off.\n"},
       {"init-weights",
        "init-weights M.olmx -o W.safetensors [--seed S]",
        initWeightsCommand,
@@ -127,6 +145,8 @@ int runRuntimeCommand(const std::string &name, int argc, char **argv,
     ParsedArgs parsed(args, command->flags);
     if (parsed.help()) {
       *streams.out << "usage: " << program << " " << command->usage << "\n";
+      if (command->details)
+        *streams.out << command->details;
       return 0;
     }
     return command->run(parsed, streams);

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CliCommands.h"
+#include "Progress.h"
 
 #include "olmrt/Model.h"
 #include "olmrt/Npy.h"
@@ -47,20 +48,23 @@ Prompt readPrompt(const std::string &path) {
   return prompt;
 }
 
-Weights loadWeights(const ParsedArgs &args, const CompiledModel &model) {
+Weights loadWeights(const ParsedArgs &args, const CompiledModel &model,
+                    const LoadProgress &progress) {
   if (auto path = args.value("--weights"))
-    return Weights(model, *path);
+    return Weights(model, *path, progress);
   uint64_t seed = 0;
   if (auto text = args.value("--seed"))
     seed = parseSeed("--seed", *text);
-  return Weights(model.manifest(), initSourceTensors(model.manifest(), seed));
+  return Weights(model.manifest(), initSourceTensors(model.manifest(), seed),
+                 progress);
 }
 
 } // namespace
 
 int runCommand(const ParsedArgs &args, const CliStreams &streams) {
   // Text in, text out (CliRunText.cpp).
-  if (args.has("--prompt") || args.has("--tokenizer"))
+  if (args.has("--prompt") || args.has("--prompt-file") ||
+      args.has("--tokenizer"))
     return runTextCommand(args, streams);
   for (const char *flag : {"--temperature", "--top-k", "--top-p", "--min-p",
                            "--repetition-penalty", "--stop", "--eos"})
@@ -98,7 +102,9 @@ int runCommand(const ParsedArgs &args, const CliStreams &streams) {
   CompiledModel model(artifact);
   if (auto path = args.value("--input-ids"))
     prompt = readPrompt(*path);
-  Weights weights = loadWeights(args, model);
+  ProgressBar bar(progressStream(streams, args.has("--no-progress")));
+  Weights weights = loadWeights(args, model, bar.callback());
+  bar.finish();
   Session session(model, weights);
   std::vector<float> logits;
   std::vector<int64_t> ids = session.generateGreedy(

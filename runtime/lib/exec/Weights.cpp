@@ -94,33 +94,44 @@ const TensorInfo *findCheckpointTensor(const SafetensorsFile &file,
   return file.find(prefix + name);
 }
 
-Weights::Weights(const Manifest &manifest, const SourceReader &read) {
+Weights::Weights(const Manifest &manifest, const SourceReader &read,
+                 const LoadProgress &progress) {
   std::vector<int64_t> offsets;
-  int64_t total = 0;
+  int64_t total = 0, totalBytes = 0, doneBytes = 0;
   for (const ManifestWeight &weight : manifest.weights) {
     offsets.push_back(total);
     // parseManifest bounds the sum of numElements() by 2^36, so the
     // padding cannot overflow either.
     total +=
         (weight.numElements() + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+    totalBytes += weight.numElements() * int64_t(sizeof(float));
     shapes_.push_back(weight.shape);
   }
   storage_ = AlignedBuffer(size_t(total) * sizeof(float), "the weights");
+  if (progress)
+    progress(0, totalBytes);
   for (size_t i = 0; i < manifest.weights.size(); ++i) {
     float *out = storage_.floats() + offsets[i];
     assembleWeight(manifest.weights[i], i, read, out);
     pointers_.push_back(out);
+    doneBytes += manifest.weights[i].numElements() * int64_t(sizeof(float));
+    if (progress)
+      progress(doneBytes, totalBytes);
   }
 }
 
-Weights::Weights(const Manifest &manifest, const std::string &safetensorsPath)
-    : Weights(manifest, checkpointReader(manifest, safetensorsPath)) {}
+Weights::Weights(const Manifest &manifest, const std::string &safetensorsPath,
+                 const LoadProgress &progress)
+    : Weights(manifest, checkpointReader(manifest, safetensorsPath), progress) {
+}
 
-Weights::Weights(const CompiledModel &model, const std::string &safetensorsPath)
-    : Weights(model.manifest(), safetensorsPath) {}
+Weights::Weights(const CompiledModel &model, const std::string &safetensorsPath,
+                 const LoadProgress &progress)
+    : Weights(model.manifest(), safetensorsPath, progress) {}
 
 Weights::Weights(const Manifest &manifest,
-                 const std::vector<SourceTensor> &sources)
-    : Weights(manifest, memoryReader(manifest, sources)) {}
+                 const std::vector<SourceTensor> &sources,
+                 const LoadProgress &progress)
+    : Weights(manifest, memoryReader(manifest, sources), progress) {}
 
 } // namespace olmrt
