@@ -5,7 +5,9 @@
 #   DIR/bin/olmrt, DIR/lib/libolmrt_cuda.so and the non-system libraries
 #   they load (OpenBLAS), DIR/models/<family>.{f32,bf16}.olmx compiled with
 #   --target cuda from tests/gpu/configs/<family>/config.json (import-hf),
-#   DIR/models/<family>.config.json.
+#   DIR/models/<family>.config.json, and for bench/gpu_bench.py
+#   DIR/bench/{gpt2,llama-3.2-1b,qwen2.5-0.5b}.bf16.olmx (configs/, --max-seq
+#   640 --max-batch 8; weights are made there with --random-weights).
 # Usage: tests/gpu/prepare.sh DIR   (OLMC_BUILD: build directory, default build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,5 +29,10 @@ for cfg in "$root"/tests/gpu/configs/*/config.json; do
       --max-seq 256 --max-batch 2 -o "$out/models/$family.$dtype.olmx"
   done
   cp "$cfg" "$out/models/$family.config.json"
+done
+mkdir -p "$out/bench"
+for model in gpt2 llama-3.2-1b qwen2.5-0.5b; do
+  "$olmc" compile "$root/configs/$model.yaml" --target cuda --dtype bf16 \
+    --max-seq 640 --max-batch 8 -o "$out/bench/$model.bf16.olmx"
 done
 du -sh "$out"
