@@ -308,13 +308,15 @@ template <class T, int MAXI>
 void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
                int64_t B, int64_t T_) {
   size_t smem = size_t(kWarps) * c.hd * sizeof(float);
+  // Split-KV partials for a decode step of up to max_batch sequences: sized
+  // by every call, prefill included, so that the decode graph, captured
+  // after a prefill, finds the scratch it needs already allocated.
+  int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
+  size_t need = size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits *
+                (c.hd + 2);
+  float *scratch = g->scratchFor(need);
   if (T_ == 1) {
-    int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
     int64_t rows = B * c.heads;
-    size_t need =
-        size_t(std::max<int64_t>(rows, g->maxBatch * c.heads)) * splits *
-        (c.hd + 2);
-    float *scratch = g->scratchFor(need);
     if (!scratch)
       return;
     dim3 grid(unsigned(rows), unsigned((splits + kWarps - 1) / kWarps));

@@ -380,17 +380,24 @@ CudaSession::Graph &CudaSession::graphFor(int64_t batch) {
   if (graph.exec && graph.generation == g_->scratchGeneration)
     return graph;
   destroyGraph(graph);
-  check(cudaStreamBeginCapture(g_->stream, cudaStreamCaptureModeThreadLocal),
-        "cudaStreamBeginCapture");
-  try {
-    enqueueStep(batch);
-  } catch (...) {
-    cudaGraph_t broken = nullptr;
-    cudaStreamEndCapture(g_->stream, &broken);
-    if (broken)
-      cudaGraphDestroy(broken);
-    (void)cudaGetLastError();
-    throw;
+  // A second attempt when the first found the attention scratch too small
+  // (a capture cannot allocate): it is allocated in between.
+  for (int attempt = 0;; ++attempt) {
+    check(cudaStreamBeginCapture(g_->stream, cudaStreamCaptureModeThreadLocal),
+          "cudaStreamBeginCapture");
+    try {
+      enqueueStep(batch);
+    } catch (...) {
+      cudaGraph_t broken = nullptr;
+      cudaStreamEndCapture(g_->stream, &broken);
+      if (broken)
+        cudaGraphDestroy(broken);
+      (void)cudaGetLastError();
+      if (attempt == 0 && g_->growScratch())
+        continue;
+      throw;
+    }
+    break;
   }
   check(cudaStreamEndCapture(g_->stream, &graph.graph),
         "capturing the decode step");

@@ -2,6 +2,7 @@
 
 #include "Common.cuh"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -177,6 +178,28 @@ void argmaxToIds(OlmgContext *g, const float *logits, int64_t rowStride,
   g->noteLaunch("argmax");
 }
 
+void copyToDevice(void *dst, const void *src, size_t bytes) {
+  check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy");
+}
+
+void copyToHost(void *dst, const void *src, size_t bytes) {
+  check(cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost), "cudaMemcpy");
+}
+
+void deviceFill(void *dst, int byte, size_t bytes) {
+  check(cudaMemset(dst, byte, bytes), "cudaMemset");
+}
+
+void deviceFree(void *p) {
+  if (p)
+    cudaFree(p);
+}
+
+void synchronize(OlmgContext *g) {
+  check(cudaStreamSynchronize(g->stream), "cudaStreamSynchronize");
+  g->takeError();
+}
+
 void convertFromF32(DType dtype, const float *src, void *dst, size_t n) {
   switch (dtype) {
   case DType::F32:
@@ -294,10 +317,21 @@ bool OlmgContext::capturing() const {
   return status != cudaStreamCaptureStatusNone;
 }
 
+bool OlmgContext::growScratch() {
+  if (scratchWanted <= scratchFloats)
+    return false;
+  size_t want = scratchWanted;
+  scratchWanted = 0;
+  if (!scratchFor(want))
+    takeError();
+  return true;
+}
+
 float *OlmgContext::scratchFor(size_t floats) {
   if (floats <= scratchFloats)
     return scratch;
   if (capturing()) {
+    scratchWanted = std::max(scratchWanted, floats);
     noteError("split-KV attention needs more scratch during graph capture");
     return nullptr;
   }

@@ -99,6 +99,9 @@ struct OlmgContext {
   float *scratch = nullptr;
   size_t scratchFloats = 0;
   int64_t scratchGeneration = 0;
+  /// The most scratch asked for during a capture (which cannot allocate):
+  /// the session allocates it and captures again.
+  size_t scratchWanted = 0;
   /// olmg_* calls so far (bench counts kernels per prefill with it).
   int64_t calls = 0;
   /// The first launch or library error, kept until takeError().
@@ -112,6 +115,8 @@ struct OlmgContext {
   bool capturing() const;
   /// Scratch of at least `floats` floats (not during capture).
   float *scratchFor(size_t floats);
+  /// Allocates what a capture asked for; true when it grew.
+  bool growScratch();
 };
 
 namespace olmrt::cuda {
@@ -127,6 +132,15 @@ void advancePosition(OlmgContext *g);
 void argmaxToIds(OlmgContext *g, const float *logits, int64_t rowStride,
                  int64_t rowOffset, int64_t batch, int64_t vocab, int32_t *ids,
                  int32_t *tokens, int64_t tokenStride, int64_t posAdd);
+
+/// Plain memory helpers for tests (tests/gpu/kernel_check), so that they
+/// use this library's CUDA runtime and link nothing else of CUDA.
+void copyToDevice(void *dst, const void *src, size_t bytes);
+void copyToHost(void *dst, const void *src, size_t bytes);
+void deviceFill(void *dst, int byte, size_t bytes);
+void deviceFree(void *p);
+/// Waits for g's stream; throws the first recorded kernel error.
+void synchronize(OlmgContext *g);
 
 /// Host-side conversion of float32 to the compute dtype, n elements.
 void convertFromF32(DType dtype, const float *src, void *dst, size_t n);

@@ -242,7 +242,8 @@ TEST_F(CudaLoadTest, NoGpuIsOneClearLineElseTheModelRuns) {
       if (reference(id, v) > reference(id, best))
         best = v;
     }
-    EXPECT_EQ(out[size_t(p + 1)], best) << "at position " << p;
+    if (p >= 4) // Past the prompt: greedy picks.
+      EXPECT_EQ(out[size_t(p + 1)], best) << "at position " << p;
   }
 }
 #endif

@@ -1,0 +1,556 @@
+//===- kernel_check.cpp - Every olmg_* kernel against the CPU kernels -----===//
+//
+// Runs each kernel of CudaKernels.h on fresh random inputs, in f32 and
+// bf16, and compares with the olmk_* kernel of CpuKernels.h (float32) on
+// the same inputs (rounded to the dtype first, so both see identical
+// values): rel = ||out - ref|| / ||ref||. Outputs are poisoned (all bytes
+// 0xFF: NaN in every dtype) before each run, so an unwritten element fails.
+// Attention checks compare the output and both caches, with random
+// earlier cache contents when pos0 > 0.
+//
+//   kernel_check [--filter SUBSTRING]     exit status 1 if any check fails
+//
+//===----------------------------------------------------------------------===//
+
+#include "Context.h"
+
+#include "olmrt/CpuKernels.h"
+#include "olmrt/CudaKernels.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace olmrt::cuda;
+
+namespace {
+
+std::mt19937_64 rng(20261128);
+
+struct Row {
+  std::string name, dtype;
+  double rel, threshold;
+  bool pass;
+};
+std::vector<Row> rows;
+std::string filter;
+
+std::vector<float> randomVec(size_t n, float scale = 1.0f) {
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// Rounds v to the dtype in place (so host and device see the same values).
+void quantize(DType dt, std::vector<float> &v) {
+  std::vector<uint8_t> tmp(v.size() * 4);
+  convertFromF32(dt, v.data(), tmp.data(), v.size());
+  convertToF32(dt, tmp.data(), v.data(), v.size());
+}
+
+/// A device buffer of n elements of dtype dt (or float32).
+struct Buf {
+  void *p = nullptr;
+  size_t n = 0;
+  DType dt;
+  Buf(DType dt, size_t n) : n(n), dt(dt) {
+    p = deviceAlloc(n * dtypeBytes(dt) + 16, "a test buffer");
+    poison();
+  }
+  ~Buf() { deviceFree(p); }
+  Buf(const Buf &) = delete;
+  void poison() { deviceFill(p, 0xFF, n * dtypeBytes(dt)); }
+  void upload(const std::vector<float> &v) {
+    std::vector<uint8_t> tmp(v.size() * dtypeBytes(dt));
+    convertFromF32(dt, v.data(), tmp.data(), v.size());
+    copyToDevice(p, tmp.data(), tmp.size());
+  }
+  std::vector<float> download() const {
+    std::vector<uint8_t> tmp(n * dtypeBytes(dt));
+    copyToHost(tmp.data(), p, tmp.size());
+    std::vector<float> v(n);
+    convertToF32(dt, tmp.data(), v.data(), n);
+    return v;
+  }
+};
+
+double relError(const std::vector<float> &out, const std::vector<float> &ref) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    double d = double(out[i]) - ref[i];
+    num += d * d;
+    den += double(ref[i]) * ref[i];
+  }
+  if (std::isnan(num))
+    return NAN;
+  return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
+}
+
+bool wanted(const std::string &name) {
+  return filter.empty() || name.find(filter) != std::string::npos;
+}
+
+void report(const std::string &name, DType dt, double rel) {
+  double thr = dt == DType::F32 ? 2e-5 : 1e-2;
+  bool pass = !std::isnan(rel) && rel <= thr;
+  rows.push_back({name, dtypeName(dt), rel, thr, pass});
+  std::printf("%-58s %-5s rel %.3e  (<= %.0e) %s\n", name.c_str(),
+              dtypeName(dt), rel, thr, pass ? "ok" : "FAIL");
+  std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------- checks
+
+void checkEmbedding(OlmgContext &g, int64_t M, int64_t D, int64_t vocab,
+                    float scale) {
+  std::string name = "embedding M" + std::to_string(M) + " D" +
+                     std::to_string(D) + " scale" + std::to_string(scale);
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> table = randomVec(size_t(vocab * D));
+  quantize(dt, table);
+  std::vector<int32_t> ids(static_cast<size_t>(M));
+  for (int32_t &id : ids)
+    id = int32_t(rng() % uint64_t(vocab));
+  std::vector<float> ref(size_t(M * D));
+  olmk_embedding(ids.data(), table.data(), ref.data(), M, D, scale);
+  Buf dTable(dt, table.size()), dOut(dt, ref.size());
+  Buf dIds(DType::F32, ids.size()); // 4-byte slots
+  dTable.upload(table);
+  copyToDevice(dIds.p, ids.data(), ids.size() * 4);
+  olmg_embedding(&g, static_cast<int32_t *>(dIds.p), dTable.p, dOut.p, M, D,
+                 scale);
+  synchronize(&g);
+  report(name, dt, relError(dOut.download(), ref));
+}
+
+void checkPosEmbedding(OlmgContext &g, int64_t B, int64_t T, int64_t D,
+                       int64_t pos0, int64_t offset) {
+  std::string name = "pos_embedding_add B" + std::to_string(B) + " T" +
+                     std::to_string(T) + " pos0 " + std::to_string(pos0) +
+                     " offset " + std::to_string(offset);
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  int64_t rows = pos0 + T + offset + 3;
+  std::vector<float> table = randomVec(size_t(rows * D)),
+                     x = randomVec(size_t(B * T * D));
+  quantize(dt, table);
+  quantize(dt, x);
+  std::vector<float> ref = x;
+  olmk_pos_embedding_add(ref.data(), table.data(), B, T, D, pos0, offset);
+  Buf dTable(dt, table.size()), dX(dt, x.size()), dOut(dt, x.size());
+  dTable.upload(table);
+  dX.upload(x);
+  setPosition(&g, pos0);
+  olmg_pos_embedding_add(&g, dX.p, dTable.p, dOut.p, B, T, D, /*ignored*/ 0,
+                         offset);
+  synchronize(&g);
+  report(name, dt, relError(dOut.download(), ref));
+}
+
+void checkMatmul(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
+                 bool accumulate, bool yF32) {
+  std::string name = "matmul " + std::to_string(M) + "x" + std::to_string(N) +
+                     "x" + std::to_string(K) + (bias ? " bias" : "") +
+                     (accumulate ? " acc" : "") + (yF32 ? " y_f32" : "");
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  DType yt = yF32 ? DType::F32 : dt;
+  std::vector<float> x = randomVec(size_t(M * K)),
+                     w = randomVec(size_t(N * K), 0.05f),
+                     b = randomVec(size_t(N)), y0 = randomVec(size_t(M * N));
+  quantize(dt, x);
+  quantize(dt, w);
+  quantize(dt, b);
+  quantize(yt, y0);
+  std::vector<float> ref = y0;
+  olmk_matmul(x.data(), w.data(), bias ? b.data() : nullptr, ref.data(), M, N,
+              K, accumulate);
+  Buf dX(dt, x.size()), dW(dt, w.size()), dB(dt, b.size()), dY(yt, ref.size());
+  dX.upload(x);
+  dW.upload(w);
+  dB.upload(b);
+  if (accumulate)
+    dY.upload(y0);
+  olmg_matmul(&g, dX.p, dW.p, bias ? dB.p : nullptr, dY.p, M, N, K,
+              accumulate, yF32);
+  synchronize(&g);
+  // bf16 out: rounding of y itself (~2^-9) dominates; f32 out keeps the
+  // float32-accumulation error only.
+  report(name, dt, relError(dY.download(), ref));
+}
+
+void checkRmsnorm(OlmgContext &g, int64_t M, int64_t D, float wOffset,
+                  bool inPlace) {
+  std::string name = "rmsnorm M" + std::to_string(M) + " D" +
+                     std::to_string(D) + " w_offset " +
+                     std::to_string(int(wOffset)) + (inPlace ? " in-place" : "");
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> x = randomVec(size_t(M * D), 3.0f),
+                     w = randomVec(size_t(D));
+  quantize(dt, x);
+  quantize(dt, w);
+  std::vector<float> ref(x.size());
+  olmk_rmsnorm(x.data(), w.data(), ref.data(), M, D, 1e-5f, wOffset);
+  Buf dX(dt, x.size()), dW(dt, w.size()), dY(dt, x.size());
+  dX.upload(x);
+  dW.upload(w);
+  void *y = inPlace ? dX.p : dY.p;
+  olmg_rmsnorm(&g, dX.p, dW.p, y, M, D, 1e-5f, wOffset);
+  synchronize(&g);
+  report(name, dt, relError(inPlace ? dX.download() : dY.download(), ref));
+}
+
+void checkLayernorm(OlmgContext &g, int64_t M, int64_t D, bool affine) {
+  std::string name = "layernorm M" + std::to_string(M) + " D" +
+                     std::to_string(D) + (affine ? " w,b" : " no w,b");
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> x = randomVec(size_t(M * D), 2.0f),
+                     w = randomVec(size_t(D)), b = randomVec(size_t(D));
+  for (float &v : x)
+    v += 5.0f; // A mean far from 0.
+  quantize(dt, x);
+  quantize(dt, w);
+  quantize(dt, b);
+  std::vector<float> ref(x.size());
+  olmk_layernorm(x.data(), affine ? w.data() : nullptr,
+                 affine ? b.data() : nullptr, ref.data(), M, D, 1e-5f);
+  Buf dX(dt, x.size()), dW(dt, w.size()), dB(dt, b.size()), dY(dt, x.size());
+  dX.upload(x);
+  dW.upload(w);
+  dB.upload(b);
+  olmg_layernorm(&g, dX.p, affine ? dW.p : nullptr, affine ? dB.p : nullptr,
+                 dY.p, M, D, 1e-5f);
+  synchronize(&g);
+  report(name, dt, relError(dY.download(), ref));
+}
+
+const char *actName(int kind) {
+  static const char *names[] = {"gelu", "gelu_tanh", "relu", "silu"};
+  return names[kind];
+}
+
+void checkActivation(OlmgContext &g, int64_t n, int kind) {
+  std::string name = std::string("activation ") + actName(kind) + " n" +
+                     std::to_string(n);
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> x = randomVec(size_t(n), 3.0f);
+  quantize(dt, x);
+  std::vector<float> ref = x;
+  olmk_activation(ref.data(), n, kind);
+  Buf dX(dt, x.size()), dY(dt, x.size());
+  dX.upload(x);
+  olmg_activation(&g, dX.p, dY.p, n, kind);
+  synchronize(&g);
+  report(name, dt, relError(dY.download(), ref));
+}
+
+void checkGated(OlmgContext &g, int64_t M, int64_t H, int kind) {
+  std::string name = std::string("gated_activation ") + actName(kind) + " M" +
+                     std::to_string(M) + " H" + std::to_string(H);
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> gu = randomVec(size_t(M * 2 * H), 2.0f);
+  quantize(dt, gu);
+  std::vector<float> ref(static_cast<size_t>(M * H));
+  olmk_gated_activation(gu.data(), ref.data(), M, H, kind);
+  Buf dGu(dt, gu.size()), dOut(dt, ref.size());
+  dGu.upload(gu);
+  olmg_gated_activation(&g, dGu.p, dOut.p, M, H, kind);
+  synchronize(&g);
+  report(name, dt, relError(dOut.download(), ref));
+}
+
+void checkSoftcap(OlmgContext &g, int64_t n, float cap, bool yF32) {
+  std::string name = "softcap n" + std::to_string(n) + " cap " +
+                     std::to_string(int(cap)) + (yF32 ? " y_f32" : "");
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> x = randomVec(size_t(n), 40.0f);
+  quantize(dt, x);
+  std::vector<float> ref = x;
+  olmk_softcap(ref.data(), n, cap);
+  Buf dX(dt, x.size()), dY(yF32 ? DType::F32 : dt, x.size());
+  dX.upload(x);
+  olmg_softcap(&g, dX.p, dY.p, n, cap, yF32);
+  synchronize(&g);
+  report(name, dt, relError(dY.download(), ref));
+}
+
+void checkSimple(OlmgContext &g, int64_t n) {
+  DType dt = g.dtype;
+  std::vector<float> a = randomVec(size_t(n)), b = randomVec(size_t(n));
+  quantize(dt, a);
+  quantize(dt, b);
+  Buf dA(dt, a.size()), dB(dt, b.size()), dOut(dt, a.size());
+  dA.upload(a);
+  dB.upload(b);
+  if (wanted("add")) {
+    std::vector<float> ref(a.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      ref[i] = a[i] + b[i];
+    olmg_add(&g, dA.p, dB.p, dOut.p, n);
+    synchronize(&g);
+    report("add n" + std::to_string(n), dt, relError(dOut.download(), ref));
+  }
+  if (wanted("scale")) {
+    dOut.poison();
+    std::vector<float> ref(a.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      ref[i] = a[i] * 0.125f;
+    olmg_scale(&g, dA.p, 0.125f, dOut.p, n);
+    synchronize(&g);
+    report("scale n" + std::to_string(n), dt, relError(dOut.download(), ref));
+  }
+  if (wanted("to_f32")) {
+    Buf dF(DType::F32, a.size());
+    olmg_to_f32(&g, dA.p, static_cast<float *>(dF.p), n);
+    synchronize(&g);
+    report("to_f32 n" + std::to_string(n), dt, relError(dF.download(), a));
+  }
+  if (wanted("copy_columns")) {
+    int64_t rowsN = 37, cols = 48, dstCols = 160, offset = 80;
+    std::vector<float> src = randomVec(size_t(rowsN * cols));
+    quantize(dt, src);
+    std::vector<float> dst0 = randomVec(size_t(rowsN * dstCols));
+    quantize(dt, dst0);
+    std::vector<float> ref = dst0;
+    for (int64_t r = 0; r < rowsN; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        ref[size_t(r * dstCols + offset + c)] = src[size_t(r * cols + c)];
+    Buf dSrc(dt, src.size()), dDst(dt, dst0.size());
+    dSrc.upload(src);
+    dDst.upload(dst0);
+    olmg_copy_columns(&g, dSrc.p, cols, dDst.p, dstCols, offset, rowsN);
+    synchronize(&g);
+    report("copy_columns 37x48 into 160 at 80", dt,
+           relError(dDst.download(), ref));
+  }
+}
+
+void checkArgmax(OlmgContext &g, int64_t batch, int64_t vocab) {
+  std::string name = "argmax (device greedy) B" + std::to_string(batch) +
+                     " V" + std::to_string(vocab);
+  if (!wanted(name) || g.dtype != DType::F32)
+    return;
+  std::vector<float> logits = randomVec(size_t(batch * vocab));
+  // Ties: the first maximum wins; a NaN beats everything.
+  logits[size_t(vocab - 1)] = 100.0f;
+  logits[size_t(vocab / 2)] = 100.0f;
+  if (batch > 1)
+    logits[size_t(vocab + 7)] = NAN;
+  Buf dL(DType::F32, logits.size()), dIds(DType::F32, size_t(batch));
+  dL.upload(logits);
+  argmaxToIds(&g, static_cast<float *>(dL.p), vocab, 0, batch, vocab,
+              static_cast<int32_t *>(dIds.p), nullptr, 0, 0);
+  synchronize(&g);
+  std::vector<int32_t> ids(static_cast<size_t>(batch));
+  copyToHost(ids.data(), dIds.p, ids.size() * 4);
+  int64_t wrong = 0;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *row = logits.data() + b * vocab;
+    int64_t best = 0;
+    for (int64_t i = 1; i < vocab; ++i) {
+      if (std::isnan(row[best]))
+        break;
+      if (row[i] > row[best] || std::isnan(row[i]))
+        best = i;
+    }
+    wrong += ids[size_t(b)] != best;
+  }
+  report(name, g.dtype, double(wrong));
+}
+
+struct AttnCase {
+  std::string label;
+  int64_t B, T, pos0, H, KVH, hd, rot, interleaved, window, causal, maxSeq,
+      qkNorm;
+  float softcap;
+};
+
+void checkAttention(OlmgContext &g, const AttnCase &c) {
+  std::string name = "attention " + c.label;
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  int64_t icfg[OLMK_ATTN_NUM_INTS] = {};
+  icfg[OLMK_ATTN_HEADS] = c.H;
+  icfg[OLMK_ATTN_KV_HEADS] = c.KVH;
+  icfg[OLMK_ATTN_HEAD_DIM] = c.hd;
+  icfg[OLMK_ATTN_ROTARY_DIM] = c.rot;
+  icfg[OLMK_ATTN_INTERLEAVED] = c.interleaved;
+  icfg[OLMK_ATTN_WINDOW] = c.window;
+  icfg[OLMK_ATTN_CAUSAL] = c.causal;
+  icfg[OLMK_ATTN_MAX_SEQ] = c.maxSeq;
+  icfg[OLMK_ATTN_QK_NORM] = c.qkNorm;
+  float fcfg[OLMK_ATTN_NUM_FLOATS] = {};
+  fcfg[OLMK_ATTN_SCALE] = 1.0f / std::sqrt(float(c.hd));
+  fcfg[OLMK_ATTN_SOFTCAP] = c.softcap;
+  fcfg[OLMK_ATTN_QK_NORM_EPS] = 1e-6f;
+  std::vector<float> invFreq(static_cast<size_t>(c.rot / 2));
+  for (size_t i = 0; i < invFreq.size(); ++i)
+    invFreq[i] = std::pow(10000.0f, -2.0f * float(i) / float(c.rot));
+
+  int64_t rowStride = (c.H + 2 * c.KVH) * c.hd;
+  std::vector<float> qkv = randomVec(size_t(c.B * c.T * rowStride));
+  size_t cacheN = size_t(c.B * c.KVH * c.maxSeq * c.hd);
+  // Earlier positions hold random keys and values; later ones zeros (as a
+  // fresh cache), which must not be read.
+  std::vector<float> kc = randomVec(cacheN), vc = randomVec(cacheN);
+  for (int64_t bh = 0; bh < c.B * c.KVH; ++bh)
+    for (int64_t p = c.pos0; p < c.maxSeq; ++p)
+      for (int64_t d = 0; d < c.hd; ++d) {
+        size_t i = size_t((bh * c.maxSeq + p) * c.hd + d);
+        kc[i] = vc[i] = 0.0f;
+      }
+  std::vector<float> qw = randomVec(size_t(c.hd), 0.3f),
+                     kw = randomVec(size_t(c.hd), 0.3f),
+                     qb = randomVec(size_t(c.hd), 0.1f),
+                     kb = randomVec(size_t(c.hd), 0.1f);
+  for (float &v : qw)
+    v += 1.0f;
+  for (float &v : kw)
+    v += 1.0f;
+  for (auto *v : {&qkv, &kc, &vc, &qw, &kw, &qb, &kb})
+    quantize(dt, *v);
+
+  std::vector<float> refK = kc, refV = vc, refOut(static_cast<size_t>(c.B * c.T * c.H * c.hd));
+  bool norm = c.qkNorm != 0, ln = c.qkNorm == 2;
+  olmk_attention(icfg, fcfg, invFreq.data(), qkv.data(), refK.data(),
+                 refV.data(), refOut.data(), c.B, c.T, c.pos0,
+                 norm ? qw.data() : nullptr, norm ? kw.data() : nullptr,
+                 ln ? qb.data() : nullptr, ln ? kb.data() : nullptr);
+
+  Buf dQkv(dt, qkv.size()), dK(dt, cacheN), dV(dt, cacheN),
+      dOut(dt, refOut.size()), dQw(dt, qw.size()), dKw(dt, kw.size()),
+      dQb(dt, qb.size()), dKb(dt, kb.size());
+  dQkv.upload(qkv);
+  dK.upload(kc);
+  dV.upload(vc);
+  dQw.upload(qw);
+  dKw.upload(kw);
+  dQb.upload(qb);
+  dKb.upload(kb);
+  setPosition(&g, c.pos0);
+  olmg_attention(&g, icfg, fcfg, invFreq.data(), dQkv.p, dK.p, dV.p, dOut.p,
+                 c.B, c.T, /*ignored*/ 0, norm ? dQw.p : nullptr,
+                 norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
+                 ln ? dKb.p : nullptr);
+  synchronize(&g);
+  double eo = relError(dOut.download(), refOut);
+  double ek = relError(dK.download(), refK);
+  double ev = relError(dV.download(), refV);
+  report(name + " out", dt, eo);
+  report(name + " k/v cache", dt, std::max(ek, ev));
+}
+
+/// Milliseconds per call of f (after a warm-up), by host clock around a
+/// synchronised batch of calls: coarse, for orientation only.
+template <class F> double timeIt(OlmgContext &g, F f, int reps = 20) {
+  f();
+  synchronize(&g);
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < reps; ++i)
+    f();
+  synchronize(&g);
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - t0)
+             .count() /
+         reps;
+}
+
+void runAll(DType dt) {
+  OlmgContext g(dt, 4);
+  checkEmbedding(g, 37, 300, 1000, 1.0f);
+  checkEmbedding(g, 5, 2048, 50000, 0.5f);
+  checkPosEmbedding(g, 2, 5, 96, 7, 2);
+  checkPosEmbedding(g, 3, 1, 768, 100, 0);
+  checkMatmul(g, 1, 4096, 1024, false, false, false);
+  checkMatmul(g, 67, 513, 320, true, false, false);
+  checkMatmul(g, 67, 513, 320, true, true, false);
+  checkMatmul(g, 8, 768, 768, false, true, false);
+  checkMatmul(g, 9, 1000, 256, false, false, true);
+  checkMatmul(g, 3, 1000, 256, true, false, true);
+  checkMatmul(g, 4, 96, 33, true, true, false); // odd K: alignment 2
+  checkRmsnorm(g, 33, 2048, 0.0f, false);
+  checkRmsnorm(g, 7, 4096, 1.0f, true);
+  checkRmsnorm(g, 5, 96, 0.0f, false);
+  checkLayernorm(g, 33, 768, true);
+  checkLayernorm(g, 3, 100, false);
+  for (int kind = 0; kind < 4; ++kind) {
+    checkActivation(g, 100003, kind);
+    checkGated(g, 7, 1000, kind);
+  }
+  checkSoftcap(g, 10007, 30.0f, false);
+  checkSoftcap(g, 10007, 50.0f, true);
+  checkSimple(g, 100003);
+  checkArgmax(g, 3, 50257);
+  // B, T, pos0, H, KVH, hd, rot, interleaved, window, causal, maxSeq,
+  // qkNorm, softcap
+  std::vector<AttnCase> cases = {
+      {"MHA prefill T17 hd64 rope-half", 2, 17, 0, 4, 4, 64, 64, 0, 0, 1, 64,
+       0, 0.0f},
+      {"GQA 8:2 prefill T33 pos0 5 hd128", 2, 33, 5, 8, 2, 128, 128, 0, 0, 1,
+       128, 0, 0.0f},
+      {"GQA 12:4 decode pos0 1500 hd64", 2, 1, 1500, 12, 4, 64, 64, 0, 0, 1,
+       2048, 0, 0.0f},
+      {"GQA 32:8 decode pos0 4000 hd128 (llama)", 1, 1, 4000, 32, 8, 128,
+       128, 0, 0, 1, 4096, 0, 0.0f},
+      {"window 16 softcap 50 prefill T40 pos0 9", 1, 40, 9, 4, 2, 64, 64, 0,
+       16, 1, 64, 0, 50.0f},
+      {"window 16 softcap 30 decode pos0 700", 2, 1, 700, 4, 2, 256, 256, 0,
+       16, 1, 1024, 0, 30.0f},
+      {"qk-norm rms partial interleaved rope 32/80", 2, 11, 3, 4, 2, 80, 32,
+       1, 0, 1, 32, 1, 0.0f},
+      {"qk-norm layernorm partial half rope 16/64 decode", 2, 1, 20, 4, 1, 64,
+       16, 0, 0, 1, 32, 2, 0.0f},
+      {"no rope non-causal T12", 2, 12, 0, 4, 4, 32, 0, 0, 0, 0, 16, 0, 0.0f},
+      {"gpt2 12 heads hd64 prefill T128", 1, 128, 0, 12, 12, 64, 0, 0, 0, 1,
+       256, 0, 0.0f},
+  };
+  for (const AttnCase &c : cases)
+    checkAttention(g, c);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--filter")
+      filter = argv[i + 1];
+  std::string why;
+  try {
+    for (DType dt : {DType::F32, DType::BF16})
+      runAll(dt);
+  } catch (const std::exception &e) {
+    std::printf("kernel_check: error: %s\n", e.what());
+    return 2;
+  }
+  int failed = 0;
+  std::printf("\n%-58s %-5s %-10s %s\n", "check", "dtype", "rel err",
+              "result");
+  for (const Row &r : rows) {
+    failed += !r.pass;
+    std::printf("%-58s %-5s %.3e  %s\n", r.name.c_str(), r.dtype.c_str(),
+                r.rel, r.pass ? "ok" : "FAIL");
+  }
+  std::printf("%d of %zu checks failed\n", failed, rows.size());
+  return failed ? 1 : 0;
+}
