@@ -3,9 +3,9 @@
 // target=cuda: the entry points stay host code but every op enqueues device
 // work through CudaKernels.h with the backend context (OlmxRunContext field
 // 8, byte offset 64) first. The fused gated residual becomes a kernel in
-// gpu.module @olmx_kernels: one element per thread from the NVVM special
-// registers, bf16 loads widened to f32, exp through ex2, the result
-// narrowed back to bf16. Prefill and decode launch the same kernel 0. The
+// gpu.module @olmx_kernels: 16 bytes (8 bf16 elements) per thread from the
+// NVVM special registers, bf16 loads widened to f32, exp through ex2, the
+// result narrowed back to bf16. Prefill and decode launch the same kernel 0. The
 // output head writes float32 logits (last argument 1).
 
 module {
@@ -36,7 +36,7 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 }
 }
 
-// CHECK: module attributes {gpu.container_module, olm.device_kernels = [{args = 4 : i64, elements_per_thread = 1 : i64, name = "olmx_fused_0"}]}
+// CHECK: module attributes {gpu.container_module, olm.device_kernels = [{args = 4 : i64, elements_per_thread = 8 : i64, name = "olmx_fused_0"}]}
 // CHECK-NOT: olm.model
 // CHECK-DAG: llvm.func @olmg_embedding(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, f32)
 // CHECK-DAG: llvm.func @olmg_matmul(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i32, i32)
@@ -45,11 +45,14 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 
 // The kernel: inputs g, h, h and the output, then the element count.
 // CHECK: gpu.module @olmx_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">] {
-// CHECK-NEXT: llvm.func @olmx_fused_0(%[[G:.*]]: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %[[OUT:.*]]: !llvm.ptr, %[[N:.*]]: i64) attributes {nvvm.kernel}
+// CHECK-NEXT: llvm.func @olmx_fused_0(%[[G:.*]]: !llvm.ptr {llvm.align = 16 : i64, llvm.noalias}, %{{.*}}: !llvm.ptr {llvm.align = 16 : i64, llvm.noalias}, %{{.*}}: !llvm.ptr {llvm.align = 16 : i64, llvm.noalias}, %[[OUT:.*]]: !llvm.ptr {llvm.align = 16 : i64, llvm.noalias}, %[[N:.*]]: i64) attributes {nvvm.kernel}
 // CHECK: nvvm.read.ptx.sreg.tid.x
 // CHECK: nvvm.read.ptx.sreg.ctaid.x
 // CHECK: nvvm.read.ptx.sreg.ntid.x
-// CHECK: llvm.icmp "slt" %{{.*}}, %[[N]]
+// 16 bytes a thread: 8 bf16 elements from element 8 * thread.
+// CHECK: %[[EIGHT:.*]] = llvm.mlir.constant(8 : i64) : i64
+// CHECK: %[[FIRST:.*]] = llvm.mul %{{.*}}, %[[EIGHT]] : i64
+// CHECK: llvm.icmp "slt" %[[FIRST]], %[[N]]
 // CHECK: llvm.getelementptr %[[G]]
 // CHECK: llvm.load %{{.*}} : !llvm.ptr -> bf16
 // CHECK: llvm.fpext %{{.*}} : bf16 to f32
@@ -58,6 +61,9 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 // CHECK: %[[P:.*]] = llvm.getelementptr %[[OUT]]
 // CHECK: %[[V:.*]] = llvm.fptrunc %{{.*}} : f32 to bf16
 // CHECK: llvm.store %[[V]], %[[P]] : bf16, !llvm.ptr
+// CHECK-COUNT-7: llvm.store %{{.*}} : bf16, !llvm.ptr
+// CHECK-NOT: llvm.store
+// CHECK: llvm.return
 // CHECK-NOT: olmx_fused_1
 
 // The backend context is the ninth field of the run context (byte 64).

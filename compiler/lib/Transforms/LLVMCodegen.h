@@ -768,6 +768,7 @@ private:
   LogicalResult emitDeviceFused(FusedOp fused, Value out);
   LLVM::LLVMFuncOp buildDeviceKernel(FusedOp fused, StringRef name,
                                      LogicalResult &status);
+  int64_t elementsPerThread(FusedOp fused);
 };
 
 } // namespace lowering
