@@ -476,6 +476,66 @@ template <class F> double timeIt(OlmgContext &g, F f, int reps = 20) {
          reps;
 }
 
+/// Coarse timings (host clock around synchronised batches) of the shapes
+/// that dominate a Llama-3.2-1B step, bf16: orientation, not a benchmark.
+void runTimings() {
+  if (!wanted("timing"))
+    return;
+  DType dt = DType::BF16;
+  OlmgContext g(dt, 8);
+  std::printf("\n-- timings (bf16, ms per call, host clock over 50 calls)\n");
+  auto attn = [&](int64_t B, int64_t T, int64_t pos0, int64_t maxSeq) {
+    int64_t H = 32, KVH = 8, hd = 64;
+    int64_t icfg[OLMK_ATTN_NUM_INTS] = {H, KVH, hd, hd, 0, 0, 1, maxSeq, 0};
+    float fcfg[OLMK_ATTN_NUM_FLOATS] = {0.125f, 0.0f, 1e-6f};
+    std::vector<float> invFreq(size_t(hd / 2), 0.01f);
+    Buf qkv(dt, size_t(B * T * (H + 2 * KVH) * hd)),
+        kc(dt, size_t(B * KVH * maxSeq * hd)),
+        vc(dt, size_t(B * KVH * maxSeq * hd)), out(dt, size_t(B * T * H * hd));
+    qkv.upload(randomVec(qkv.n));
+    kc.upload(randomVec(kc.n));
+    vc.upload(randomVec(vc.n));
+    setPosition(&g, pos0);
+    double ms = timeIt(g, [&] {
+      olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p, out.p,
+                     B, T, 0, nullptr, nullptr, nullptr, nullptr);
+    }, 50);
+    double kvBytes = double(B * KVH * (pos0 + T) * hd * 2 * 2);
+    std::printf("attention llama-1b B%lld T%lld pos0 %lld: %.4f ms (%.0f GB/s "
+                "of K+V)\n",
+                (long long)B, (long long)T, (long long)pos0, ms,
+                kvBytes / ms * 1e-6);
+  };
+  attn(1, 512, 0, 1024);
+  attn(8, 512, 0, 1024);
+  attn(1, 1, 4000, 4096);
+  attn(8, 1, 4000, 4096);
+  auto mm = [&](int64_t M, int64_t N, int64_t K) {
+    Buf x(dt, size_t(M * K)), w(dt, size_t(N * K)), y(dt, size_t(M * N));
+    x.upload(randomVec(x.n));
+    w.upload(randomVec(w.n, 0.02f));
+    double ms = timeIt(g, [&] {
+      olmg_matmul(&g, x.p, w.p, nullptr, y.p, M, N, K, 0, 0);
+    }, 50);
+    std::printf("matmul %lldx%lldx%lld: %.4f ms (%.0f GB/s of weights, %.1f "
+                "TFLOP/s)\n",
+                (long long)M, (long long)N, (long long)K, ms,
+                double(N * K * 2) / ms * 1e-6,
+                2.0 * double(M * N * K) / ms * 1e-9);
+  };
+  mm(1, 16384, 2048);
+  mm(1, 2048, 8192);
+  mm(8, 16384, 2048);
+  mm(4096, 16384, 2048);
+  Buf x(dt, 2048 * 8), w(dt, 2048);
+  x.upload(randomVec(x.n));
+  w.upload(randomVec(w.n));
+  double ms = timeIt(g, [&] {
+    olmg_rmsnorm(&g, x.p, w.p, x.p, 1, 2048, 1e-5f, 0.0f);
+  }, 50);
+  std::printf("rmsnorm 1x2048: %.4f ms (launch-bound)\n", ms);
+}
+
 void runAll(DType dt) {
   OlmgContext g(dt, 4);
   checkEmbedding(g, 37, 300, 1000, 1.0f);
@@ -524,6 +584,12 @@ void runAll(DType dt) {
       {"no rope non-causal T12", 2, 12, 0, 4, 4, 32, 0, 0, 0, 0, 16, 0, 0.0f},
       {"gpt2 12 heads hd64 prefill T128", 1, 128, 0, 12, 12, 64, 0, 0, 0, 1,
        256, 0, 0.0f},
+      {"GQA 32:8 prefill T300 pos0 100 hd64 (llama)", 2, 300, 100, 32, 8, 64,
+       64, 0, 0, 1, 512, 0, 0.0f},
+      {"window 100 prefill T257 pos0 30 hd128", 1, 257, 30, 4, 2, 128, 128, 0,
+       100, 1, 512, 0, 0.0f},
+      {"hd256 window 64 softcap 50 prefill T70 (gemma)", 1, 70, 0, 4, 2, 256,
+       256, 0, 64, 1, 128, 0, 50.0f},
   };
   for (const AttnCase &c : cases)
     checkAttention(g, c);
@@ -539,6 +605,7 @@ int main(int argc, char **argv) {
   try {
     for (DType dt : {DType::F32, DType::BF16})
       runAll(dt);
+    runTimings();
   } catch (const std::exception &e) {
     std::printf("kernel_check: error: %s\n", e.what());
     return 2;

@@ -4,7 +4,7 @@
 set -eu
 B=${1:-build}
 C=gpu-carry
-rm -rf "$C"; mkdir -p "$C/bin" "$C/lib" "$C/twin" "$C/unit"
+rm -rf "$C"; mkdir -p "$C/bin" "$C/lib" "$C/twin" "$C/unit" "$C/models"
 cp "$B/bin/olmrt" "$B/tests/gpu/kernel_check" "$B/tests/gpu/make_twin" \
    "$B/tests/unit/test_runtime_cuda" "$C/bin/"
 cp "$B/lib/libolmrt_cuda.so" "$C/lib/"
@@ -18,4 +18,17 @@ for lib in $(ldd "$C/bin/olmrt" "$C/bin/kernel_check" | awk '/=>/ {print $3}' |
 done
 echo "$(cd "$B" && pwd)/tests/unit/runtime_cuda_fixture.so unit/runtime_cuda_fixture.so" > "$C/unit/paths.txt"
 echo "$(cd "$B" && pwd)/lib/libolmrt_cuda.so lib/libolmrt_cuda.so" >> "$C/unit/paths.txt"
+# Compiled models (needs olmc, i.e. MLIR, here): tiny configs for cpu and
+# cuda (same weights run on both), real-size configs for bench.
+if [ -x "$B/bin/olmc" ]; then
+  for m in tiny-llama tiny-gpt2; do
+    "$B/bin/olmc" compile configs/$m.yaml --max-seq 128 --max-batch 2 -o "$C/models/$m.cpu.olmx"
+    for dt in f32 bf16; do
+      "$B/bin/olmc" compile configs/$m.yaml --target cuda --dtype $dt --max-seq 128 --max-batch 2 -o "$C/models/$m.$dt.olmx"
+    done
+  done
+  for m in gpt2 llama-3.2-1b; do
+    "$B/bin/olmc" compile configs/$m.yaml --target cuda --dtype bf16 --max-seq 640 --max-batch 8 -o "$C/models/$m.bf16.olmx"
+  done
+fi
 du -sh "$C"

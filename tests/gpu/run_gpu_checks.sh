@@ -4,7 +4,11 @@
 # CARRY holds what tests/gpu/pack_gpu_carry.sh copied from the build: bin/
 # (olmrt, kernel_check, make_twin, test_runtime_cuda), lib/ (libolmrt_cuda.so
 # and the non-CUDA libraries the binaries need), twin/ (the twin model's
-# code) and unit/ (the cuda test fixture). Logs go to $OUT (or /tmp/gpu-out).
+# code), unit/ (the cuda test fixture) and models/ (artifacts olmc compiled:
+# NAME.cpu.olmx beside NAME.{f32,bf16}.olmx run on the same weights and
+# compared; gpt2/llama-3.2-1b bf16 for bench). Logs go to $OUT (or
+# /tmp/gpu-out). Steps: kernel_check, test_runtime_cuda, cpu-vs-cuda runs,
+# bench; a summary and the kernel_check table come last.
 set -u
 C=$(cd "${1:-gpu-carry}" && pwd)
 OUT=${OUT:-/tmp/gpu-out}
@@ -33,32 +37,42 @@ done < "$C/unit/paths.txt"
 timeout 60 "$C/bin/test_runtime_cuda" > "$OUT/test_runtime_cuda.log" 2>&1
 note "test_runtime_cuda: rc $? $(grep -E 'PASSED|FAILED' "$OUT/test_runtime_cuda.log" | tr '\n' ' ')"
 
-echo "== twin model: cpu vs cuda f32 / bf16 through olmrt run"
-T=$OUT/twin; mkdir -p "$T"
-"$C/bin/make_twin" "$T/cpu.olmx" cpu f32 "$C/twin/twin_cpu.so"
-"$C/bin/make_twin" "$T/f32.olmx" cuda f32 "$C/twin/twin_cuda_f32.so"
-"$C/bin/make_twin" "$T/bf16.olmx" cuda bf16 "$C/twin/twin_cuda_bf16.so"
-"$C/bin/olmrt" init-weights "$T/cpu.olmx" -o "$T/w.safetensors" --seed 3 > /dev/null
-python3 -c "import numpy as np; np.save('$T/ids.npy', np.random.default_rng(0).integers(0, 8192, size=(2, 37)))"
-for m in cpu f32 bf16; do
-  timeout 120 "$C/bin/olmrt" run "$T/$m.olmx" --weights "$T/w.safetensors" \
-    --input-ids "$T/ids.npy" --max-new-tokens 20 --logits-out "$T/logits_$m.npy" \
-    --output-ids "$T/ids_$m.npy" 2>&1 | tail -2
+echo "== cpu vs cuda f32 / bf16 through olmrt run (same weights, prompt)"
+T=$OUT/models; mkdir -p "$T"
+"$C/bin/make_twin" "$C/models/twin.cpu.olmx" cpu f32 "$C/twin/twin_cpu.so"
+"$C/bin/make_twin" "$C/models/twin.f32.olmx" cuda f32 "$C/twin/twin_cuda_f32.so"
+"$C/bin/make_twin" "$C/models/twin.bf16.olmx" cuda bf16 "$C/twin/twin_cuda_bf16.so"
+for name in twin $(cd "$C/models" && ls *.cpu.olmx | sed 's/.cpu.olmx//' | grep -v twin); do
+  "$C/bin/olmrt" init-weights "$C/models/$name.cpu.olmx" -o "$T/$name.safetensors" --seed 3 > /dev/null
+  vocab=$("$C/bin/olmrt" inspect "$C/models/$name.cpu.olmx" | sed -n 's/.*vocab \([0-9]*\).*/\1/p')
+  python3 -c "import numpy as np; np.save('$T/$name.ids.npy', np.random.default_rng(0).integers(0, $vocab, size=(2, 37)))"
+  for m in cpu f32 bf16; do
+    timeout 120 "$C/bin/olmrt" run "$C/models/$name.$m.olmx" --weights "$T/$name.safetensors" \
+      --input-ids "$T/$name.ids.npy" --max-new-tokens 20 --logits-out "$T/$name.$m.logits.npy" \
+      --output-ids "$T/$name.$m.ids.npy" 2>&1 | tail -1
+  done
+  timeout 60 python3 tests/gpu/compare_twin.py "$T" "$name" | tee -a "$OUT/models.log"
 done
-timeout 60 python3 tests/gpu/compare_twin.py "$T" | tee "$OUT/twin.log"
-while read -r line; do note "$line"; done < "$OUT/twin.log"
-echo "== text-path decode (Session::decode, graph replay per token)"
-"$C/bin/olmrt" run "$T/f32.olmx" --weights "$T/w.safetensors" --tokens 5,6,7 --max-new-tokens 6 2>&1 | tail -1
-"$C/bin/olmrt" run "$T/cpu.olmx" --weights "$T/w.safetensors" --tokens 5,6,7 --max-new-tokens 6 2>&1 | tail -1
+while read -r line; do note "$line"; done < "$OUT/models.log"
 
-echo "== bench (twin, bf16)"
-for args in "--batch 1 --prompt-len 128 --gen-len 64" "--batch 4 --prompt-len 128 --gen-len 64"; do
-  timeout 120 "$C/bin/olmrt" bench "$T/bf16.olmx" --random-weights $args --iters 3 2>&1 | tee -a "$OUT/bench.log" | tail -4
+echo "== bench (bf16)"
+bench() {
+  echo "-- $*" >> "$OUT/bench.log"
+  timeout 150 "$C/bin/olmrt" bench "$@" --random-weights --iters 3 2>&1 | tee -a "$OUT/bench.log" | tail -4
+}
+bench "$C/models/twin.bf16.olmx" --batch 1 --prompt-len 128 --gen-len 64
+for m in gpt2 llama-3.2-1b; do
+  [ -e "$C/models/$m.bf16.olmx" ] || continue
+  bench "$C/models/$m.bf16.olmx" --batch 1 --prompt-len 128 --gen-len 128
+  bench "$C/models/$m.bf16.olmx" --batch 8 --prompt-len 512 --gen-len 32
 done
-note "bench: $(grep -E '^(decode|prefill|kernels)' "$OUT/bench.log" | tr '\n' ';')"
-
+note "bench: see below"
 echo
 echo "================ summary"
 for s in "${summary[@]}"; do echo "$s"; done
+echo "---- bench"
+grep -E "^(--|decode|prefill|kernels)" "$OUT/bench.log"
+echo "---- kernel timings (bf16)"
+grep -E "^(attention llama|matmul [0-9]|rmsnorm 1x)" "$OUT/kernel_check.log"
 echo "---- kernel_check table"
 sed -n '/^check /,$p' "$OUT/kernel_check.log"

@@ -9,8 +9,13 @@
 //     into chunks of kChunk; one warp per chunk computes a partial online
 //     softmax (max, sum, unnormalised output) into scratch, and
 //  3. a combine kernel merges the chunks.
-//     Prefill (T > 1): one warp per query row streams its keys with an
-//     online softmax (attnRowsKernel); no step 3.
+//     Prefill (T > 1), bf16/f16 with head_dim a multiple of 16 up to 128:
+//     flashPrefillKernel, FlashAttention-style on the tensor cores (WMMA
+//     bf16/f16 products, float32 accumulation and online softmax, P rounded
+//     to the dtype for P V as FlashAttention does); causal, window, softcap
+//     and GQA are all handled in its score stage. Otherwise (f32, other
+//     head sizes) one warp per query row streams its keys with an online
+//     softmax (attnRowsKernel). No step 3 for prefill.
 // Positions come from g->pos (the call's pos0 is ignored), so a decode
 // step captured in a graph is right at any position: the grids are sized
 // for max_seq and chunks past the last key exit at once.
@@ -22,6 +27,8 @@
 #include "olmrt/CpuKernels.h"
 
 #include <cfloat>
+#include <mma.h>
+#include <type_traits>
 
 using namespace olmrt::cuda;
 
@@ -304,6 +311,228 @@ __global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
   }
 }
 
+
+// ------------------------------------------------------------ flash prefill
+
+constexpr int kFlashRows = 64; // query rows per block: 4 warps x 16
+constexpr int kFlashKeys = 64; // keys per tile
+constexpr int kSLd = kFlashKeys + 4; // float scores, row stride
+constexpr int kPLd = kFlashKeys + 8; // probabilities (dtype), row stride
+
+__host__ __device__ constexpr size_t align32(size_t n) {
+  return (n + 31) / 32 * 32;
+}
+
+/// Shared memory layout of flashPrefillKernel for head size hd (bytes).
+struct FlashSmem {
+  int ldh, ldo;
+  size_t q, k, v, s, p, o, ml, total;
+  __host__ __device__ explicit FlashSmem(int hd) {
+    ldh = hd + 8; // dtype elements; keeps 32-byte fragment alignment
+    ldo = hd + 4; // floats
+    size_t tile = align32(size_t(kFlashRows) * ldh * 2);
+    q = 0;
+    k = q + tile;
+    v = k + tile;
+    s = v + tile;
+    p = s + align32(size_t(kWarps) * 16 * kSLd * 4);
+    o = p + align32(size_t(kWarps) * 16 * kPLd * 2);
+    ml = o + align32(size_t(kWarps) * 16 * ldo * 4);
+    total = ml + size_t(kWarps) * 16 * 2 * 4;
+  }
+};
+
+template <class T>
+__device__ void loadTile(T *dst, int ldh, const T *src, int64_t srcStride,
+                         int rows, int hd, bool vec) {
+  // rows valid rows of hd elements; the rest of the 64 are zeroed.
+  int chunks = hd / 8; // 8 elements = 16 bytes
+  for (int i = threadIdx.x; i < kFlashRows * chunks; i += blockDim.x) {
+    int r = i / chunks, c = (i % chunks) * 8;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r < rows) {
+      const T *p = src + r * srcStride + c;
+      if (vec) {
+        v = *reinterpret_cast<const uint4 *>(p);
+      } else {
+        T tmp[8];
+        for (int e = 0; e < 8; ++e)
+          tmp[e] = p[e];
+        memcpy(&v, tmp, 16);
+      }
+    }
+    *reinterpret_cast<uint4 *>(dst + r * ldh + c) = v;
+  }
+}
+
+/// grid (ceil(T / 64), B * heads), 128 threads. Queries come from `out`
+/// (prepared by prepKernel) and the results go back over them.
+template <class T>
+__global__ void __launch_bounds__(128)
+    flashPrefillKernel(AttnCfg c, const T *kCache, const T *vCache, T *out,
+                       int64_t T_, const int64_t *pos0, bool vec) {
+  using namespace nvcuda;
+  extern __shared__ __align__(128) unsigned char flashSmem[];
+  unsigned char *smem = flashSmem;
+  const int hd = c.hd;
+  FlashSmem L(hd);
+  T *Qs = reinterpret_cast<T *>(smem + L.q);
+  T *Ks = reinterpret_cast<T *>(smem + L.k);
+  T *Vs = reinterpret_cast<T *>(smem + L.v);
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  float *Sw = reinterpret_cast<float *>(smem + L.s) + warp * 16 * kSLd;
+  T *Pw = reinterpret_cast<T *>(smem + L.p) + warp * 16 * kPLd;
+  float *Ow = reinterpret_cast<float *>(smem + L.o) + warp * 16 * L.ldo;
+  float *Mw = reinterpret_cast<float *>(smem + L.ml) + warp * 32;
+  float *Lw = Mw + 16;
+
+  int64_t h = blockIdx.y % c.heads, b = blockIdx.y / c.heads;
+  int64_t kvh = h / (c.heads / c.kvHeads);
+  int64_t t0 = int64_t(blockIdx.x) * kFlashRows;
+  int64_t p0 = *pos0;
+  int64_t keyEnd = p0 + T_;
+  int qRows = int(min(int64_t(kFlashRows), T_ - t0));
+  int64_t qStride = int64_t(c.heads) * hd;
+  T *qBase = out + (b * T_ + t0) * qStride + h * hd;
+  loadTile(Qs, L.ldh, qBase, qStride, qRows, hd, vec);
+  for (int i = lane; i < 16 * L.ldo; i += 32)
+    Ow[i] = 0.0f;
+  if (lane < 16) {
+    Mw[lane] = -INFINITY;
+    Lw[lane] = 0.0f;
+  }
+  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  // Keys any row of this tile can see.
+  int64_t last = p0 + t0 + qRows - 1;
+  int64_t kLo = c.window > 0 ? max(int64_t(0), p0 + t0 - c.window + 1) : 0;
+  int64_t kHi = c.causal ? last + 1 : keyEnd;
+
+  for (int64_t kt = kLo / kFlashKeys * kFlashKeys; kt < kHi;
+       kt += kFlashKeys) {
+    __syncthreads(); // The previous tile's K and V are no longer read.
+    int kRows = int(min(int64_t(kFlashKeys), keyEnd - kt));
+    loadTile(Ks, L.ldh, K + kt * hd, hd, kRows, hd, vec);
+    loadTile(Vs, L.ldh, V + kt * hd, hd, kRows, hd, vec);
+    __syncthreads();
+
+    // S = Q K^T for this warp's 16 rows.
+    for (int n = 0; n < kFlashKeys / 16; ++n) {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+      wmma::fill_fragment(acc, 0.0f);
+      for (int k = 0; k < hd / 16; ++k) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> bf;
+        wmma::load_matrix_sync(a, Qs + warp * 16 * L.ldh + k * 16, L.ldh);
+        wmma::load_matrix_sync(bf, Ks + n * 16 * L.ldh + k * 16, L.ldh);
+        wmma::mma_sync(acc, a, bf, acc);
+      }
+      wmma::store_matrix_sync(Sw + n * 16, acc, kSLd, wmma::mem_row_major);
+    }
+    __syncwarp();
+
+    // Online softmax, one row at a time; lane holds keys lane, lane + 32.
+    for (int r = 0; r < 16; ++r) {
+      int64_t t = t0 + warp * 16 + r;
+      float s[2];
+      float rowMax = -INFINITY;
+      if (t < T_) {
+        KeyRange vis = visible(c, p0 + t, keyEnd);
+        for (int e = 0; e < 2; ++e) {
+          int64_t j = kt + lane + 32 * e;
+          float v = capScore(c, c.scale * Sw[r * kSLd + lane + 32 * e]);
+          s[e] = (j >= vis.lo && j < vis.hi) ? v : -INFINITY;
+          rowMax = fmaxf(rowMax, s[e]);
+        }
+      } else {
+        s[0] = s[1] = -INFINITY;
+      }
+      rowMax = warpMax(rowMax);
+      float mOld = Mw[r];
+      float mNew = fmaxf(mOld, rowMax);
+      float pr[2] = {0.0f, 0.0f};
+      float corr = 1.0f;
+      if (mNew != -INFINITY) {
+        pr[0] = expf(s[0] - mNew);
+        pr[1] = expf(s[1] - mNew);
+        corr = expf(mOld - mNew);
+      }
+      float sum = warpSum(pr[0] + pr[1]);
+      __syncwarp();
+      if (lane == 0) {
+        Mw[r] = mNew;
+        Lw[r] = Lw[r] * corr + sum;
+      }
+      // P V uses P rounded to the dtype (as FlashAttention); the sum l
+      // above keeps the float values.
+      Pw[r * kPLd + lane] = T(pr[0]);
+      Pw[r * kPLd + lane + 32] = T(pr[1]);
+      if (corr != 1.0f)
+        for (int d = lane; d < hd; d += 32)
+          Ow[r * L.ldo + d] *= corr;
+    }
+    __syncwarp();
+
+    // O += P V.
+    for (int n = 0; n < hd / 16; ++n) {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+      wmma::load_matrix_sync(acc, Ow + n * 16, L.ldo, wmma::mem_row_major);
+      for (int k = 0; k < kFlashKeys / 16; ++k) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> bf;
+        wmma::load_matrix_sync(a, Pw + k * 16, kPLd);
+        wmma::load_matrix_sync(bf, Vs + k * 16 * L.ldh + n * 16, L.ldh);
+        wmma::mma_sync(acc, a, bf, acc);
+      }
+      wmma::store_matrix_sync(Ow + n * 16, acc, L.ldo, wmma::mem_row_major);
+    }
+    __syncwarp();
+  }
+
+  for (int r = 0; r < 16; ++r) {
+    int64_t t = t0 + warp * 16 + r;
+    if (t >= T_)
+      break;
+    float inv = 1.0f / Lw[r];
+    T *q = out + (b * T_ + t) * qStride + h * hd;
+    for (int d = lane; d < hd; d += 32)
+      st(q + d, Ow[r * L.ldo + d] * inv);
+  }
+}
+
+bool aligned16(const void *p) {
+  return (reinterpret_cast<uintptr_t>(p) & 15) == 0;
+}
+
+template <class T>
+bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
+                  T *out, int64_t B, int64_t T_) {
+  if constexpr (std::is_same<T, float>::value) {
+    return false;
+  } else {
+    if (c.hd % 16 || c.hd > 128)
+      return false;
+    FlashSmem L(c.hd);
+    static size_t configured = 0;
+    if (L.total > configured) {
+      if (cudaFuncSetAttribute(flashPrefillKernel<T>,
+                               cudaFuncAttributeMaxDynamicSharedMemorySize,
+                               int(L.total)) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return false;
+      }
+      configured = L.total;
+    }
+    bool vec = aligned16(kc) && aligned16(vc) && aligned16(out);
+    dim3 grid(unsigned((T_ + kFlashRows - 1) / kFlashRows),
+              unsigned(B * c.heads));
+    flashPrefillKernel<T><<<grid, kWarps * 32, L.total, g->stream>>>(
+        c, kc, vc, out, T_, g->pos, vec);
+    g->noteLaunch("olmg_attention (flash prefill)");
+    return true;
+  }
+}
+
 template <class T, int MAXI>
 void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
                int64_t B, int64_t T_) {
@@ -328,6 +557,8 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
     g->noteLaunch("olmg_attention (combine)");
     return;
   }
+  if (flashPrefill<T>(g, c, kc, vc, out, B, T_))
+    return;
   int64_t rows = B * T_ * c.heads;
   unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
   attnRowsKernel<T, MAXI><<<grid, kWarps * 32, smem, g->stream>>>(
