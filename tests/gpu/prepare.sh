@@ -7,7 +7,10 @@
 #   --target cuda from tests/gpu/configs/<family>/config.json (import-hf),
 #   DIR/models/<family>.config.json, and for bench/gpu_bench.py
 #   DIR/bench/{gpt2,llama-3.2-1b,qwen2.5-0.5b}.bf16.olmx (configs/, --max-seq
-#   640 --max-batch 8; weights are made there with --random-weights).
+#   640 --max-batch 8; weights are made there with --random-weights), and
+#   for tests/gpu/check_numpy.sh DIR/numpy/<model>.{f32,bf16}.olmx (the
+#   custom combinators example and the seed's wide-MLP model, checked against
+#   tests/e2e/numpy_reference.py, copied beside them).
 # Usage: tests/gpu/prepare.sh DIR   (OLMC_BUILD: build directory, default build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,5 +37,15 @@ mkdir -p "$out/bench"
 for model in gpt2 llama-3.2-1b qwen2.5-0.5b; do
   "$olmc" compile "$root/configs/$model.yaml" --target cuda --dtype bf16 \
     --max-seq 640 --max-batch 8 -o "$out/bench/$model.bf16.olmx"
+done
+mkdir -p "$out/numpy"
+cp "$root/tests/e2e/numpy_reference.py" "$root/tests/gpu/check_numpy.sh" "$out/numpy/"
+for pair in custom-combinators:examples/combinators/custom-model.yaml \
+            tiny-wide-mlp:configs/tiny-wide-mlp.yaml; do
+  model=${pair%%:*} yaml=${pair#*:}
+  for dtype in f32 bf16; do
+    "$olmc" compile "$root/$yaml" --target cuda --dtype $dtype --max-seq 16 \
+      --max-batch 2 -o "$out/numpy/$model.$dtype.olmx"
+  done
 done
 du -sh "$out"
