@@ -12,6 +12,7 @@ export LD_LIBRARY_PATH=$dir/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 work=$(mktemp -d)
 status=0
 for model in custom-combinators tiny-wide-mlp; do
+  mkdir -p "$work/$model"
   python3 "$dir/numpy/numpy_reference.py" make $model "$work/$model" --seed 7
   for dtype in f32 bf16; do
     tol=1e-4; [ $dtype = bf16 ] && tol=2e-2
