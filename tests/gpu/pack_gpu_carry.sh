@@ -27,6 +27,9 @@ if [ -x "$B/bin/olmc" ]; then
       "$B/bin/olmc" compile configs/$m.yaml --target cuda --dtype $dt --max-seq 128 --max-batch 2 -o "$C/models/$m.$dt.olmx"
     done
   done
+  # Text in, text out (run --tokenizer --prompt: Session::decode per token).
+  "$B/bin/olmc" compile tests/tokenizer/Inputs/tiny-llama-1056.yaml --max-seq 64 -o "$C/models/text.cpu.olmx"
+  "$B/bin/olmc" compile tests/tokenizer/Inputs/tiny-llama-1056.yaml --target cuda --dtype f32 --max-seq 64 -o "$C/models/text.f32.olmx"
   for m in gpt2 llama-3.2-1b; do
     "$B/bin/olmc" compile configs/$m.yaml --target cuda --dtype bf16 --max-seq 640 --max-batch 8 -o "$C/models/$m.bf16.olmx"
   done

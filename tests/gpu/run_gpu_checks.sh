@@ -42,7 +42,7 @@ T=$OUT/models; mkdir -p "$T"
 "$C/bin/make_twin" "$C/models/twin.cpu.olmx" cpu f32 "$C/twin/twin_cpu.so"
 "$C/bin/make_twin" "$C/models/twin.f32.olmx" cuda f32 "$C/twin/twin_cuda_f32.so"
 "$C/bin/make_twin" "$C/models/twin.bf16.olmx" cuda bf16 "$C/twin/twin_cuda_bf16.so"
-for name in twin $(cd "$C/models" && ls *.cpu.olmx | sed 's/.cpu.olmx//' | grep -v twin); do
+for name in twin $(cd "$C/models" && ls *.cpu.olmx | sed 's/.cpu.olmx//' | grep -v -e twin -e text); do
   "$C/bin/olmrt" init-weights "$C/models/$name.cpu.olmx" -o "$T/$name.safetensors" --seed 3 > /dev/null
   vocab=$("$C/bin/olmrt" inspect "$C/models/$name.cpu.olmx" | sed -n 's/.*vocab \([0-9]*\).*/\1/p')
   python3 -c "import numpy as np; np.save('$T/$name.ids.npy', np.random.default_rng(0).integers(0, $vocab, size=(2, 37)))"
@@ -54,6 +54,23 @@ for name in twin $(cd "$C/models" && ls *.cpu.olmx | sed 's/.cpu.olmx//' | grep 
   timeout 60 python3 tests/gpu/compare_twin.py "$T" "$name" | tee -a "$OUT/models.log"
 done
 while read -r line; do note "$line"; done < "$OUT/models.log"
+
+echo "== text in, text out: cpu vs cuda f32 (greedy, and seeded sampling)"
+if [ -e "$C/models/text.cpu.olmx" ]; then
+  "$C/bin/olmrt" init-weights "$C/models/text.cpu.olmx" -o "$T/text.safetensors" --seed 5 > /dev/null
+  for flags in "" "--temperature 0.8 --top-p 0.9 --seed 7"; do
+    for m in cpu f32; do
+      "$C/bin/olmrt" run "$C/models/text.$m.olmx" --weights "$T/text.safetensors" \
+        --tokenizer tests/tokenizer/Inputs/llama3.json --prompt "Once upon a time, there was" \
+        --max-new-tokens 24 $flags > "$T/text.$m.txt" 2> "$T/text.$m.err"
+    done
+    if cmp -s "$T/text.cpu.txt" "$T/text.f32.txt" && [ -s "$T/text.f32.txt" ]; then
+      note "text ${flags:-greedy}: cuda f32 output identical to cpu ok ($(tail -1 "$T/text.f32.err"))"
+    else
+      note "text ${flags:-greedy}: FAIL cpu [$(head -c 80 "$T/text.cpu.txt")] cuda [$(head -c 80 "$T/text.f32.txt")] $(tail -1 "$T/text.f32.err")"
+    fi
+  done
+fi
 
 echo "== bench (bf16)"
 bench() {

@@ -159,6 +159,28 @@ __device__ __forceinline__ float capScore(const AttnCfg &c, float s) {
   return c.softcap != 0.0f ? c.softcap * tanhf(s / c.softcap) : s;
 }
 
+/// q . k for one key row: 16-byte loads when the row allows (head_dim a
+/// multiple of 16 bytes; the cache is 256-byte aligned and rows are
+/// head_dim elements apart), else element by element.
+template <class T>
+__device__ __forceinline__ float dotRow(const float *qs, const T *kr, int hd) {
+  constexpr int kVec = 16 / sizeof(T);
+  float dot = 0.0f;
+  if (hd % kVec == 0 && (reinterpret_cast<uintptr_t>(kr) & 15) == 0) {
+    for (int d = 0; d < hd; d += kVec) {
+      uint4 u = *reinterpret_cast<const uint4 *>(kr + d);
+      const T *e = reinterpret_cast<const T *>(&u);
+#pragma unroll
+      for (int i = 0; i < kVec; ++i)
+        dot += qs[d + i] * ld(e + i);
+    }
+    return dot;
+  }
+  for (int d = 0; d < hd; ++d)
+    dot += qs[d] * ld(kr + d);
+  return dot;
+}
+
 /// Online softmax over keys [lo, hi) of one (sequence, kv head) for the
 /// query in qs (shared, hd floats), by one warp; o[] holds dims
 /// lane + 32 i. Leaves the running max m, the sum l and the unnormalised
@@ -172,13 +194,8 @@ __device__ void attendRange(const AttnCfg &c, const float *qs, const T *K,
   for (int64_t j0 = lo; j0 < hi; j0 += 32) {
     int64_t j = j0 + lane;
     float s = -INFINITY;
-    if (j < hi) {
-      const T *kr = K + j * hd;
-      float dot = 0.0f;
-      for (int d = 0; d < hd; ++d)
-        dot += qs[d] * ld(kr + d);
-      s = capScore(c, c.scale * dot);
-    }
+    if (j < hi)
+      s = capScore(c, c.scale * dotRow(qs, K + j * hd, hd));
     float mNew = fmaxf(m, warpMax(s));
     float p = j < hi ? expf(s - mNew) : 0.0f;
     float corr = expf(m - mNew); // 0 while m is still -inf
@@ -431,44 +448,47 @@ __global__ void __launch_bounds__(128)
     }
     __syncwarp();
 
-    // Online softmax, one row at a time; lane holds keys lane, lane + 32.
-    for (int r = 0; r < 16; ++r) {
+    // Online softmax: lanes 2r and 2r + 1 own row r, 32 keys each.
+    {
+      int r = lane >> 1, half = lane & 1;
       int64_t t = t0 + warp * 16 + r;
-      float s[2];
+      bool valid = t < T_;
+      KeyRange vis = visible(c, p0 + t, keyEnd);
+      float *srow = Sw + r * kSLd + half * 32;
+      T *prow = Pw + r * kPLd + half * 32;
       float rowMax = -INFINITY;
-      if (t < T_) {
-        KeyRange vis = visible(c, p0 + t, keyEnd);
-        for (int e = 0; e < 2; ++e) {
-          int64_t j = kt + lane + 32 * e;
-          float v = capScore(c, c.scale * Sw[r * kSLd + lane + 32 * e]);
-          s[e] = (j >= vis.lo && j < vis.hi) ? v : -INFINITY;
-          rowMax = fmaxf(rowMax, s[e]);
-        }
-      } else {
-        s[0] = s[1] = -INFINITY;
+      for (int i = 0; i < 32; ++i) {
+        int64_t j = kt + half * 32 + i;
+        float v = capScore(c, c.scale * srow[i]);
+        v = (valid && j >= vis.lo && j < vis.hi) ? v : -INFINITY;
+        srow[i] = v;
+        rowMax = fmaxf(rowMax, v);
       }
-      rowMax = warpMax(rowMax);
+      rowMax = fmaxf(rowMax, __shfl_xor_sync(0xffffffffu, rowMax, 1));
       float mOld = Mw[r];
       float mNew = fmaxf(mOld, rowMax);
-      float pr[2] = {0.0f, 0.0f};
-      float corr = 1.0f;
+      float corr = 1.0f, sum = 0.0f;
       if (mNew != -INFINITY) {
-        pr[0] = expf(s[0] - mNew);
-        pr[1] = expf(s[1] - mNew);
+        // P V uses P rounded to the dtype (as FlashAttention); the sum l
+        // keeps the float values.
+        for (int i = 0; i < 32; ++i) {
+          float pv = expf(srow[i] - mNew);
+          sum += pv;
+          prow[i] = T(pv);
+        }
         corr = expf(mOld - mNew);
+      } else {
+        for (int i = 0; i < 32; ++i)
+          prow[i] = T(0.0f);
       }
-      float sum = warpSum(pr[0] + pr[1]);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
       __syncwarp();
-      if (lane == 0) {
+      if (half == 0) {
         Mw[r] = mNew;
         Lw[r] = Lw[r] * corr + sum;
       }
-      // P V uses P rounded to the dtype (as FlashAttention); the sum l
-      // above keeps the float values.
-      Pw[r * kPLd + lane] = T(pr[0]);
-      Pw[r * kPLd + lane + 32] = T(pr[1]);
       if (corr != 1.0f)
-        for (int d = lane; d < hd; d += 32)
+        for (int d = half; d < hd; d += 2)
           Ow[r * L.ldo + d] *= corr;
     }
     __syncwarp();
@@ -573,8 +593,13 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
                const void *kNormB) {
   T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
   T *o = static_cast<T *>(out);
-  size_t smem = size_t(kWarps) * c.hd * sizeof(float);
-  prepKernel<T><<<unsigned(B * T_), kWarps * 32, smem, g->stream>>>(
+  // Few tokens (decode): up to 16 warps a token, so that its heads are
+  // prepared side by side rather than 12 after each other.
+  int heads = c.heads + 2 * c.kvHeads;
+  int prepWarps =
+      B * T_ >= g->smCount ? kWarps : std::max(kWarps, std::min(16, heads));
+  size_t smem = size_t(prepWarps) * c.hd * sizeof(float);
+  prepKernel<T><<<unsigned(B * T_), prepWarps * 32, smem, g->stream>>>(
       c, static_cast<const T *>(qkv), kc, vc, o, T_, g->pos,
       static_cast<const T *>(qNormW), static_cast<const T *>(kNormW),
       static_cast<const T *>(qNormB), static_cast<const T *>(kNormB));
