@@ -6,11 +6,19 @@
 fuzz_yaml gets the model files of configs/ and tests/Frontend/ (examples
 and the catalogue of errors), fuzz_npy the fixtures of
 tests/unit/runtime_io/Inputs plus a few written here, fuzz_safetensors small
-files written here (every dtype, metadata, empty and scalar tensors), and
+files written here (every dtype, metadata, empty and scalar tensors),
 fuzz_artifact artifacts that olmc compiles from the tiny configs (and the
 GPT-NeoX golden config, for the qkv permutation) with --max-seq 8, their
 code section cut to 64 bytes: the loader never looks inside it, and small
-seeds keep the fuzzer fast. Needs only the Python standard library.
+seeds keep the fuzzer fast; fuzz_tokenizer gets the tokenizer.json
+fixtures of tests/tokenizer/Inputs cut down to a few KB each (the
+characters of a sample text and the first merges over them), each followed
+by a NUL byte and that text. Needs only the Python standard library.
+
+Give target names (fuzz_artifact, ...) to rewrite only those corpora; the
+artifacts must be remade whenever the manifest format or
+kOlmxAbiVersion (runtime/include/olmrt/GeneratedABI.h) changes, or the
+fuzzer stops at the abi_version check.
 """
 
 import argparse
@@ -199,14 +207,97 @@ def artifact_seeds(olmc):
             f.write(write_artifact(b"{}", []))
 
 
+# --- fuzz_tokenizer --------------------------------------------------------
+
+# Fixture -> the text appended to it: a sample every seed shares (English
+# with contractions, numbers and runs of white space, accented letters, an
+# emoji, a lone invalid byte) and the fixture's added tokens.
+TOKENIZER_TEXT = ("Hello world! It's 2024, we'll pay \u20ac1,299.99 today.\n\n"
+                  "  Caf\u00e9 na\u00efve \u00fcber \u4e16\u754c \U0001F600\tdone ")
+TOKENIZERS = {
+    "gpt2_prefix": "<|endoftext|> New York olmc <mask> <sep>  tok",
+    "llama3": "<|begin_of_text|>I'M here<|eot_id|>",
+    "qwen2": "<|im_start|>user\nCafe\u0301<|im_end|>",
+    "sp_llama2": "<s>Hi</s> <unk>",
+    "sp_metaspace": "<s> \u2581x\u2581 </s>",
+    "sp_metaspace_split": "<s>a  b</s>",
+}
+MERGES_KEPT = 60
+
+
+def bytes_to_unicode():
+    """GPT-2's byte -> character table of byte-level BPE."""
+    bs = (list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAD)) +
+          list(range(0xAE, 0x100)))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {b: chr(c) for b, c in zip(bs, cs)}
+
+
+def trimmed_tokenizer(doc, text):
+    """`doc` with the vocab cut to the characters of `text` (as the model
+    spells them: byte-level characters or <0xNN> byte tokens for the
+    non-ASCII ones when byte_fallback is on) and the first MERGES_KEPT merges
+    whose parts are kept; ids stay as they are."""
+    model = doc["model"]
+    vocab = model["vocab"]
+    raw = text.encode("utf-8")
+    if "\u0120" in vocab:  # Byte-level: 'Ġ' is the space.
+        table = bytes_to_unicode()
+        base = {table[b] for b in raw}
+    else:
+        base = set(text) | {"\u2581"}
+        base |= {"<0x%02X>" % b for b in raw if b >= 0x80 or b < 0x20}
+    keep = {t for t in vocab if t in base}
+    if model.get("unk_token"):
+        keep.add(model["unk_token"])
+    merges = []
+    for merge in model["merges"]:
+        a, b = merge.split(" ") if isinstance(merge, str) else merge
+        if a in keep and b in keep and a + b in vocab:
+            keep.add(a + b)
+            merges.append(merge)
+            if len(merges) == MERGES_KEPT:
+                break
+    model["vocab"] = {t: i for t, i in vocab.items() if t in keep}
+    model["merges"] = merges
+    return doc
+
+
+def tokenizer_seeds():
+    out = target_dir("fuzz_tokenizer")
+    inputs = os.path.join(ROOT, "tests", "tokenizer", "Inputs")
+    for name, extra in TOKENIZERS.items():
+        text = TOKENIZER_TEXT + extra
+        with open(os.path.join(inputs, name + ".json"), encoding="utf-8") as f:
+            doc = trimmed_tokenizer(json.load(f), text)
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        with open(os.path.join(out, name + ".json"), "wb") as f:
+            f.write(body.encode("utf-8") + b"\0" + text.encode("utf-8") + b"\xff")
+
+
+SEEDS = {
+    "fuzz_yaml": lambda args: yaml_seeds(),
+    "fuzz_npy": lambda args: npy_seeds(),
+    "fuzz_safetensors": lambda args: safetensors_seeds(),
+    "fuzz_artifact": lambda args: artifact_seeds(args.olmc),
+    "fuzz_tokenizer": lambda args: tokenizer_seeds(),
+}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--olmc", default=os.path.join(ROOT, "build", "bin", "olmc"))
+    parser.add_argument("targets", nargs="*", choices=[[]] + sorted(SEEDS),
+                        help="corpora to rewrite (default: all)")
     args = parser.parse_args()
-    yaml_seeds()
-    npy_seeds()
-    safetensors_seeds()
-    artifact_seeds(args.olmc)
+    for target in args.targets or SEEDS:
+        SEEDS[target](args)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -32,6 +34,87 @@ namespace {
 /// Upper bound on the JSON values of one file (the largest real tokenizers
 /// have a few million).
 constexpr size_t kMaxJsonValues = size_t(1) << 25;
+
+/// Upper bound on how many times longer encoding (normalizer, then
+/// pre-tokenizer) or decoding (the decoder chain) can make a text. Bounding
+/// each Replace or Prepend to 64 bytes (kMaxInsertBytes) is not enough on
+/// its own: stages compose, and a Sequence of five Replace "a" -> 64 x "a"
+/// turned 4 bytes into 4 GiB (found by review while writing
+/// fuzz_tokenizer). Real tokenizers stay far below: Llama-2's normalizer
+/// bounds to 12, Qwen2's NFC + ByteLevel to 12.
+constexpr double kMaxGrowth = 256;
+/// Upper bound on the bytes of all added-token texts as matched (each
+/// normalized one as the normalizer spells it); the tries that hold them
+/// take some 40 bytes per byte. Real files have a few KiB.
+constexpr size_t kMaxAddedTokenBytes = size_t(16) << 20;
+
+/// At most how many times longer each stage makes a non-empty text,
+/// multiplied along Sequences; conservative, never below the truth.
+double growth(const Normalizer &n) {
+  switch (n.kind) {
+  case Normalizer::Sequence: {
+    double g = 1;
+    for (const Normalizer &child : n.children)
+      g *= growth(child);
+    return g;
+  }
+  case Normalizer::NFC:
+  case Normalizer::NFD:
+    return 3; // The largest canonical expansion is 3 bytes per byte.
+  case Normalizer::Prepend:
+    return 1 + double(n.content.size()); // On a text of one byte.
+  case Normalizer::Replace:
+    return std::max(1.0, std::ceil(double(n.content.size()) /
+                                   double(n.pattern.size())));
+  case Normalizer::Strip:
+    return 1;
+  }
+  return 1;
+}
+
+double growth(const PreTokenizer &p) {
+  switch (p.kind) {
+  case PreTokenizer::Sequence: {
+    double g = 1;
+    for (const PreTokenizer &child : p.children)
+      g *= growth(child);
+    return g;
+  }
+  case PreTokenizer::ByteLevel: // A prefix space, then 2 bytes per byte.
+    return (p.addPrefixSpace ? 2 : 1) * 2;
+  case PreTokenizer::Split:
+    return 1;
+  case PreTokenizer::Metaspace: // Spaces replaced, one prepended.
+    return 1 + double(p.replacement.size());
+  }
+  return 1;
+}
+
+double growth(const Decoder &d) {
+  switch (d.kind) {
+  case Decoder::Sequence: {
+    double g = 1;
+    for (const Decoder &child : d.children)
+      g *= growth(child);
+    return g;
+  }
+  case Decoder::ByteLevel:
+    return 2; // A 2-byte character can become U+FFFD, 3 bytes.
+  case Decoder::Replace:
+    return std::max(1.0, std::ceil(double(d.content.size()) /
+                                   double(d.pattern.size())));
+  case Decoder::Metaspace:
+  case Decoder::ByteFallback:
+  case Decoder::Fuse:
+  case Decoder::Strip:
+    return 1;
+  }
+  return 1;
+}
+
+std::string growthText(double g) {
+  return g > 1e9 ? std::string("more than 10^9") : std::to_string(int64_t(g));
+}
 
 class Loader {
 public:
@@ -679,19 +762,40 @@ Tokenizer Tokenizer::fromJson(std::string_view text, const std::string &name) {
   if (const json *p = load.optional(root, "post_processor"))
     impl->postProcessor = load.postProcessor(*p, "post_processor", *impl);
 
+  double encodeGrowth = (impl->normalizer ? growth(*impl->normalizer) : 1) *
+                        (impl->preTokenizer ? growth(*impl->preTokenizer) : 1);
+  if (encodeGrowth > kMaxGrowth)
+    load.fail("normalizer and pre_tokenizer can make a text " +
+              growthText(encodeGrowth) + " times longer; the limit is " +
+              growthText(kMaxGrowth));
+  if (impl->decoder && growth(*impl->decoder) > kMaxGrowth)
+    load.fail("decoder", "can make a text " +
+                             growthText(growth(*impl->decoder)) +
+                             " times longer; the limit is " +
+                             growthText(kMaxGrowth));
+
   // Added tokens are matched in the raw text unless normalized (then in
   // each normalized piece, spelled as the normalizer would write them).
+  // Spelled and counted first, so that an oversized set fails before the
+  // tries are built.
+  std::vector<std::string> spelled(impl->added.size());
+  size_t addedBytes = 0;
   for (size_t i = 0; i < impl->added.size(); ++i) {
     const AddedToken &token = impl->added[i];
-    if (!token.normalized) {
-      impl->rawTrie.insert(token.content, int32_t(i));
-      continue;
-    }
-    std::string spelled = token.content;
-    if (impl->normalizer)
-      normalize(*impl->normalizer, spelled);
-    if (!spelled.empty())
-      impl->normalizedTrie.insert(spelled, int32_t(i));
+    spelled[i] = token.content;
+    if (token.normalized && impl->normalizer)
+      normalize(*impl->normalizer, spelled[i]);
+    addedBytes += spelled[i].size();
+    if (addedBytes > kMaxAddedTokenBytes)
+      load.fail(Loader::index("added_tokens", i),
+                "brings the added tokens' text (normalized) past " +
+                    std::to_string(kMaxAddedTokenBytes) + " bytes");
+  }
+  for (size_t i = 0; i < impl->added.size(); ++i) {
+    if (!impl->added[i].normalized)
+      impl->rawTrie.insert(spelled[i], int32_t(i));
+    else if (!spelled[i].empty())
+      impl->normalizedTrie.insert(spelled[i], int32_t(i));
   }
   return Tokenizer(std::move(impl));
 }

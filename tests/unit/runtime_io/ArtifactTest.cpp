@@ -180,6 +180,34 @@ TEST_F(ArtifactTest, SizeIsCheckedBeforeChecksum) {
   EXPECT_TRUE(throwsError(loadEdited(edited), {"truncated"}));
 }
 
+// Everything past magic, version and size is used only once the checksum
+// vouches for it: each edit below would fail a later check (flags, ranges,
+// count, table entries, manifest JSON), but without a reseal the checksum
+// is what reports it.
+TEST_F(ArtifactTest, ChecksumIsVerifiedBeforeAnythingIsUsed) {
+  const char *mismatch =
+      "model.olmx: checksum mismatch: the file is corrupt or was modified";
+  uint64_t table = fieldAt(bytes, kTableOffsetAt);
+  std::vector<std::pair<size_t, uint64_t>> fields = {
+      {kFlagsAt, 4},                    // unknown flags
+      {16, 1},                          // manifest offset inside the header
+      {kManifestSizeAt, ~uint64_t(0)},  // manifest past the end
+      {kTableOffsetAt, 1},              // table inside the header
+      {kCountAt, uint64_t(1) << 60},    // count that cannot fit
+      {table + 32, bytes.size() + 64},  // section past the end
+      {table + 32, 65},                 // unaligned, overlapping section
+  };
+  for (auto [at, value] : fields) {
+    std::string edited = bytes;
+    setField(edited, at, value, at == kFlagsAt ? 4 : 8);
+    EXPECT_TRUE(throwsError(loadEdited(edited), {mismatch})) << at;
+  }
+  std::string edited = bytes;
+  edited[64] = '#'; // Manifest no longer JSON.
+  edited.replace(table, 32, std::string(32, 'n')); // Unterminated name.
+  EXPECT_TRUE(throwsError(loadEdited(edited), {mismatch}));
+}
+
 // The checks below sit behind the checksum, so they only matter for a
 // buggy writer; resealing the file lets the tests reach them.
 
