@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -657,6 +658,26 @@ LogicalResult Importer::readImports(const YAML::Node &node) {
     if (!sys::path::is_absolute(path)) {
       path = sys::path::parent_path(src.fileName);
       sys::path::append(path, v->s);
+    }
+    // The path comes from an untrusted file: read only a regular file that
+    // is within the size limit, checked before anything is read. A FIFO
+    // blocked olmc forever and /dev/zero made it allocate until it died
+    // (found by review for docs/security.md; tests/Frontend/errors/
+    // import-not-regular.test).
+    sys::fs::file_status status;
+    if (std::error_code ec = sys::fs::status(path, status)) {
+      src.error(entry) << "cannot read '" << path << "': " << ec.message();
+      return failure();
+    }
+    if (status.type() != sys::fs::file_type::regular_file) {
+      src.error(entry) << "cannot read '" << path
+                       << "': not a regular file";
+      return failure();
+    }
+    if (status.getSize() > src.limits.maxFileBytes) {
+      src.error(entry) << "'" << path << "' is larger than "
+                       << src.limits.maxFileBytes << " bytes";
+      return failure();
     }
     auto buffer = MemoryBuffer::getFile(path, /*IsText=*/true);
     if (!buffer) {
