@@ -106,6 +106,9 @@ LogicalResult MatmulOp::verify() {
     return failure();
   if (getBias() && failed(checkParam(*this, getBias(), {*n}, "bias")))
     return failure();
+  if (getResidual() && getResidual().getType() != getResult().getType())
+    return emitOpError("residual must have the result's type ")
+           << getResult().getType() << ", got " << getResidual().getType();
   return success();
 }
 

@@ -33,9 +33,11 @@ const std::vector<Phase> &compilePhases() {
          pm.addNestedPass<olm::ModelOp>(createDecomposeLayers());
        }},
       {"fused",
-       "chains of elementwise work fused into olm.fused ops "
-       "(olm-fuse-elementwise)",
+       "residual adds folded into the matmuls that produce them "
+       "(olm-fuse-matmul-residual), chains of elementwise work fused into "
+       "olm.fused ops (olm-fuse-elementwise)",
        [](PassManager &pm, const CompileOptions &) {
+         pm.addNestedPass<olm::ModelOp>(createFuseMatmulResidual());
          pm.addNestedPass<olm::ModelOp>(createFuseElementwise());
        }},
       {"plan",

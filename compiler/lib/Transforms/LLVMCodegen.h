@@ -272,6 +272,32 @@ private:
     LLVM::MemcpyOp::create(b, loc, to, from, mul(elements, i64c(4)), false);
   }
 
+  /// For a matmul with a residual: makes `out` hold the residual (nothing
+  /// to do when olm-plan-memory gave the sum the residual's buffer, else a
+  /// copy) and returns 1, the kernels' accumulate flag; 0 without one.
+  FailureOr<int32_t> prepareResidual(MatmulOp m, Value out) {
+    if (!m.getResidual())
+      return 0;
+    FailureOr<Value> r = pointerOf(m.getResidual());
+    if (failed(r))
+      return failure();
+    auto def = m.getResidual().getDefiningOp();
+    auto resOffset =
+        def ? def->getAttrOfType<IntegerAttr>("olm.offset") : IntegerAttr();
+    auto outOffset = m->getAttrOfType<IntegerAttr>("olm.offset");
+    if (resOffset && outOffset && resOffset.getInt() == outOffset.getInt())
+      return 1;
+    Value n = mul(rows, i64c(features(m.getResult())));
+    if (cuda) {
+      int64_t f = features(m.getResult());
+      call("olmg_copy_columns",
+           {devicePtr, *r, i64c(f), out, i64c(f), i64c(0), rows});
+    } else {
+      copy(*r, out, n);
+    }
+    return 1;
+  }
+
   /// A constant global array and its address.
   template <typename T>
   Value constantArray(Type element, ArrayRef<T> values) {
@@ -391,9 +417,12 @@ private:
           return failure();
         bias = *bp;
       }
+      FailureOr<int32_t> accumulate = prepareResidual(m, out);
+      if (failed(accumulate))
+        return failure();
       call("olmk_matmul",
            {*x, *w, bias, out, rows, i64c(features(m.getResult())),
-            i64c(features(m.getInput())), i32c(0)});
+            i64c(features(m.getInput())), i32c(*accumulate)});
       return success();
     }
     if (auto n = dyn_cast<RMSNormPrimOp>(op)) {

@@ -58,9 +58,15 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
         return failure();
       bias = *bp;
     }
+    if (m.getResidual() && isOutput)
+      return op.emitOpError("cannot add a residual into the logits");
+    FailureOr<int32_t> accumulate = prepareResidual(m, out);
+    if (failed(accumulate))
+      return failure();
     call("olmg_matmul", {devicePtr, *x, *w, bias, out, rows,
                          i64c(features(m.getResult())),
-                         i64c(features(m.getInput())), i32c(0), toF32});
+                         i64c(features(m.getInput())), i32c(*accumulate),
+                         toF32});
     return success();
   }
   if (auto n = dyn_cast<RMSNormPrimOp>(op)) {

@@ -145,7 +145,26 @@ struct PlanMemoryPass : olmc::impl::PlanMemoryBase<PlanMemoryPass> {
         arena.release(it->second.first, it->second.second),
             it = dying.erase(it);
       int64_t bytes = alignUp(rows * type.getDimSize(2) * elementBytes);
-      int64_t offset = arena.allocate(bytes);
+      int64_t offset = -1;
+      // A matmul with a residual whose life ends here accumulates into the
+      // residual's buffer: the sum takes that buffer over. Not when the
+      // residual is also the product's input: the GEMM would overwrite what
+      // it still reads.
+      if (auto m = dyn_cast<MatmulOp>(op);
+          m && m.getResidual() && m.getResidual() != m.getInput()) {
+        Operation *def = m.getResidual().getDefiningOp();
+        auto at = def ? def->getAttrOfType<IntegerAttr>("olm.offset")
+                      : IntegerAttr();
+        auto range = dying.equal_range(pos);
+        for (auto it = range.first; at && it != range.second; ++it)
+          if (it->second.first == at.getInt() && it->second.second == bytes) {
+            offset = at.getInt();
+            dying.erase(it);
+            break;
+          }
+      }
+      if (offset < 0)
+        offset = arena.allocate(bytes);
       op.setAttr("olm.offset", b.getI64IntegerAttr(offset));
       ++buffers;
       auto last = lastUse.find(op.getResult(0));

@@ -49,6 +49,23 @@ def DecomposeLayers : Pass<"olm-decompose-layers", "::olm::ModelOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def FuseMatmulResidual
+    : Pass<"olm-fuse-matmul-residual", "::olm::ModelOp"> {
+  let summary = "Fold residual adds into the matmul that produces one side";
+  let description = [{
+    `arith.addf %r, %m` (either order) where `%m` is an `olm.matmul` used
+    only by that add becomes the matmul with `residual %r`: backends then
+    accumulate the product into the residual (the C operand of the GEMM,
+    beta = 1) instead of launching an add, which removes one kernel and
+    one pass over the activation per residual block (the attention output
+    projection and the MLP down projection of a transformer layer). An add
+    that produces the model's result is left alone (the logits are written
+    by the caller's buffer). olm-plan-memory then lets the sum reuse the
+    residual's buffer when the residual dies at the add, so the GEMM
+    accumulates in place.
+  }];
+}
+
 def FuseElementwise : Pass<"olm-fuse-elementwise", "::olm::ModelOp"> {
   let summary = "Fuse chains of elementwise work into olm.fused ops";
   let description = [{

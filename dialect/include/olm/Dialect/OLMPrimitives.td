@@ -68,13 +68,21 @@ def OLM_PosAddOp : OLM_PrimOp<"pos_add"> {
   }];
 }
 
-def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure]> {
-  let summary = "y = x W^T (+ bias), W: [N, K]";
+def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
+  let summary = "y = x W^T (+ bias) (+ residual), W: [N, K]";
+  let description = [{
+    A residual, when present, has the result's type and is added to the
+    product: what `olm-fuse-matmul-residual` makes of a residual add whose
+    other operand is this product, so that backends accumulate into it (the
+    C operand of a GEMM with beta = 1) instead of running a separate add.
+  }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
-                       Optional<AnyRankedTensor>:$bias);
+                       Optional<AnyRankedTensor>:$bias,
+                       Optional<AnyRankedTensor>:$residual);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`bias` $bias^ `:` type($bias))? attr-dict `:`
+    $input `,` $weight (`bias` $bias^ `:` type($bias))?
+    (`residual` $residual^ `:` type($residual))? attr-dict `:`
     type($input) `,` type($weight) `->` type($result)
   }];
 }
