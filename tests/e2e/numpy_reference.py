@@ -249,13 +249,60 @@ class CustomCombinators:
         return z @ w["head.weight"].T
 
 
+class GatedPlugin:
+    """examples/plugins/gated_residual/model.yaml: pre-norm blocks whose
+    attention and MLP residuals are gres.gated_residual, the combinator of
+    the example C++ dialect plugin: x + sigmoid(g) * f(x), g a learned
+    scalar per residual."""
+    d, heads, hidden, vocab, layers = 32, 4, 64, 64, 2
+
+    def params(self):
+        d, h, v = self.d, self.hidden, self.vocab
+        p = {"embed.weight": (v, d), "head.norm.weight": (d,),
+             "head.weight": (v, d)}
+        for i in range(self.layers):
+            a, m = "blocks.%d.attn_block." % i, "blocks.%d.mlp_block." % i
+            p.update({a + "gate": (1,), a + "norm.weight": (d,),
+                      m + "gate": (1,), m + "norm.weight": (d,),
+                      m + "mlp.gate_proj.weight": (h, d),
+                      m + "mlp.up_proj.weight": (h, d),
+                      m + "mlp.down_proj.weight": (d, h)})
+            for n in ("q_proj", "k_proj", "v_proj", "o_proj"):
+                p[a + "attn." + n + ".weight"] = (d, d)
+        return p
+
+    def forward(self, w, ids):
+        def sigmoid(g):
+            return 1.0 / (1.0 + np.exp(-g))
+
+        x = w["embed.weight"][ids]
+        zero = np.zeros(1)
+        for i in range(self.layers):
+            a, m = "blocks.%d.attn_block." % i, "blocks.%d.mlp_block." % i
+            n = rms_norm(x, w[a + "norm.weight"], 1e-6)
+            y = attention(n, w[a + "attn.q_proj.weight"], zero,
+                          w[a + "attn.k_proj.weight"], zero,
+                          w[a + "attn.v_proj.weight"], zero,
+                          w[a + "attn.o_proj.weight"], zero,
+                          self.heads, self.heads, 10000.0, False)
+            x = x + sigmoid(w[a + "gate"][0]) * y
+            n = rms_norm(x, w[m + "norm.weight"], 1e-6)
+            y = swiglu(n, w[m + "mlp.gate_proj.weight"], zero,
+                       w[m + "mlp.up_proj.weight"], zero,
+                       w[m + "mlp.down_proj.weight"], zero)
+            x = x + sigmoid(w[m + "gate"][0]) * y
+        z = rms_norm(x, w["head.norm.weight"], 1e-5)
+        return z @ w["head.weight"].T
+
+
 FFN_NAMES = ["gate_proj.weight", "gate_proj.bias", "up_proj.weight",
              "up_proj.bias", "down_proj.weight", "down_proj.bias"]
 ATTN_NAMES = ["q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias",
               "v_proj.weight", "v_proj.bias", "out_proj.weight",
               "out_proj.bias"]
 MODELS = {"tiny-wide-mlp": TinyWideMLP, "tiny-llama": TinyLlama,
-          "custom-combinators": CustomCombinators}
+          "custom-combinators": CustomCombinators,
+          "gated-plugin": GatedPlugin}
 
 
 def main():

@@ -4,6 +4,7 @@
 #include "olm/Dialect/OLMDialect.h"
 #include "olmc/Frontend/ModelImporter.h"
 #include "olmc/Pipeline/Pipeline.h"
+#include "olmc/Plugin/PluginLoader.h"
 #include "olmc/Codegen/CpuCodegen.h"
 #include "olmc/Codegen/CudaCodegen.h"
 #include "olmc/Transforms/Passes.h"
@@ -71,6 +72,12 @@ int compileMain(int argc, char **argv) {
   cl::opt<int64_t> maxBatch("max-batch",
                             cl::desc("most sequences per call"), cl::init(1),
                             cl::cat(category));
+  cl::list<std::string> dialectPlugins(
+      "load-dialect-plugin",
+      cl::desc("load a dialect plugin (a library built with olmc's CMake "
+               "package) whose combinators the model uses by their op "
+               "names; repeatable"),
+      cl::value_desc("LIB.so"), cl::cat(category));
 
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
@@ -130,9 +137,22 @@ int compileMain(int argc, char **argv) {
     return 1;
   }
 
+  // Plugins first: a plugin that cannot be used stops before any work.
+  DialectRegistry pluginDialects;
+  for (const std::string &plugin : dialectPlugins) {
+    if (Error e = loadDialectPlugin(plugin, &pluginDialects)) {
+      errs() << "olmc: error: " << toString(std::move(e)) << "\n";
+      return 1;
+    }
+  }
+
   MLIRContext context;
+  context.appendDialectRegistry(pluginDialects);
   context.loadDialect<olm::OLMDialect, arith::ArithDialect,
                       tensor::TensorDialect>();
+  // The plugins' dialects (and their dependencies) are loaded up front, so
+  // the frontend can list their combinators.
+  context.loadAllAvailableDialects();
   SourceMgr sourceMgr;
   StringRef text = file->getBuffer();
   sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());

@@ -1,6 +1,7 @@
 //===- olmc.cpp - the olmc driver: subcommand dispatch --------------------===//
 #include "Commands.h"
 
+#include "olmc/Plugin/PluginLoader.h"
 #include "olmrt/Cli.h"
 
 #include "llvm/Support/InitLLVM.h"
@@ -55,7 +56,8 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (command == "--version") {
-    llvm::outs() << "olmc " OLMC_VERSION "\n";
+    llvm::outs() << "olmc " OLMC_VERSION "\n"
+                 << "dialect plugin ABI: " << olmc::hostPluginABI() << "\n";
     return 0;
   }
   if (olmrt::isRuntimeCommand(command))

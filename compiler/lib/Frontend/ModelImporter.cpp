@@ -12,6 +12,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "llvm/ADT/StringExtras.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -65,6 +67,25 @@ private:
   FailureOr<Value> emitCustom(olm::CombinatorDefOp def, StringRef kind,
                               const YAML::Node &key, const YAML::Node &value,
                               Value input, const NodeContext &nc);
+  /// A combinator of a dialect plugin, written by its op name
+  /// (`gres.gated_residual:`).
+  FailureOr<Value> emitPluginOp(StringRef kind, const YAML::Node &key,
+                                const YAML::Node &value, Value input,
+                                const NodeContext &nc);
+  /// Reads `body:` (one child) or `children:` (a list) of a custom or
+  /// plugin combinator node.
+  LogicalResult readChildren(OptionReader &r, std::vector<YAML::Node> &out);
+  /// Parameter names of a custom or plugin combinator: `inner`'s path and
+  /// the role, or what `weights:` gives.
+  LogicalResult readWeightNames(OptionReader &r, StringRef what,
+                                const NodeContext &nc, const NodeContext &inner,
+                                const std::vector<std::string> &roles,
+                                std::map<std::string, std::string> &names);
+  /// The YAML value of a plugin op's argument as an attribute its op
+  /// accepts (checked against the op's own constraints).
+  FailureOr<Attribute> pluginArgument(RegisteredOperationName op,
+                                      StringRef what, OptionReader &r,
+                                      StringRef arg);
 
   /// Combinators defined in imported .mlir files, by name.
   std::map<std::string, olm::CombinatorDefOp> customs;
@@ -77,7 +98,20 @@ private:
       kinds.push_back(d.first);
     for (auto &c : customs)
       kinds.push_back(c.first);
+    for (const std::string &p : pluginCombinators())
+      kinds.push_back(p);
     return kinds;
+  }
+
+  /// The combinators of the loaded dialect plugins: ops outside `olm` that
+  /// implement CombinatorOpInterface, by op name.
+  std::vector<std::string> pluginCombinators() const {
+    std::vector<std::string> names;
+    for (RegisteredOperationName op : src.context.getRegisteredOperations())
+      if (op.getDialectNamespace() != "olm" &&
+          op.hasInterface<olm::CombinatorOpInterface>())
+        names.push_back(op.getStringRef().str());
+    return names;
   }
 
   /// A list is a sequence of nodes applied in order; anything else a node.
@@ -374,11 +408,21 @@ FailureOr<Value> Importer::emitNode(const YAML::Node &node, Value input,
   auto custom = customs.find(kind);
   if (custom != customs.end())
     return emitCustom(custom->second, kind, key, value, input, inner);
-  src.error(key) << "unknown node kind '" << kind << "'"
-                 << didYouMean(kind, allKinds())
-                 << " (built-in kinds: " << joinNames(kStructureKinds) << ", "
-                 << joinNames(layerKinds())
-                 << (defs.empty() ? "" : "; or a name from 'defs'") << ")";
+  if (StringRef(kind).contains('.'))
+    return emitPluginOp(kind, key, value, input, inner);
+  std::vector<std::string> plugins = pluginCombinators();
+  auto diag = src.error(key);
+  diag << "unknown node kind '" << kind << "'";
+  // `gated_residual` for a plugin's `gres.gated_residual`.
+  std::string suggestion = didYouMean(kind, allKinds());
+  for (const std::string &p : plugins)
+    if (suggestion.empty() && StringRef(p).split('.').second == kind)
+      suggestion = ", did you mean '" + p + "'?";
+  diag << suggestion << " (built-in kinds: " << joinNames(kStructureKinds)
+       << ", " << joinNames(layerKinds())
+       << (defs.empty() ? "" : "; or a name from 'defs'")
+       << (plugins.empty() ? "" : "; plugin combinators: " + joinNames(plugins))
+       << ")";
   return failure();
 }
 
@@ -732,23 +776,8 @@ FailureOr<Value> Importer::emitCustom(olm::CombinatorDefOp def,
   if (failed(r.checkKeys({"name", "body", "children", "weights"})))
     return failure();
   std::vector<YAML::Node> children;
-  if (r.has("body") && r.has("children")) {
-    src.error(r.keyNode("children"))
-        << "give 'body' (one child) or 'children' (a list), not both";
+  if (failed(readChildren(r, children)))
     return failure();
-  }
-  if (r.has("body")) {
-    children.push_back(r.node("body"));
-  } else if (r.has("children")) {
-    YAML::Node list = r.node("children");
-    if (!list.IsSequence()) {
-      src.error(list) << "'children' expects a list; each child is a node "
-                         "or a list of nodes";
-      return failure();
-    }
-    for (const YAML::Node &child : list)
-      children.push_back(child);
-  }
   if (int64_t(children.size()) != int64_t(def.getChildren())) {
     src.error(key) << what << " takes " << def.getChildren()
                    << " children, got " << children.size();
@@ -766,34 +795,8 @@ FailureOr<Value> Importer::emitCustom(olm::CombinatorDefOp def,
       if (auto n = d.getAs<StringAttr>("name"))
         declared.push_back(n.str());
   std::map<std::string, std::string> names;
-  for (const std::string &p : declared)
-    names[p] = inner.child(p);
-  if (r.has("weights")) {
-    YAML::Node w = r.node("weights");
-    if (!w.IsMap()) {
-      src.error(w) << "'weights' expects a mapping of parameter to name";
-      return failure();
-    }
-    for (auto it = w.begin(); it != w.end(); ++it) {
-      std::string role = it->first.IsScalar() ? it->first.Scalar() : "";
-      if (!names.count(role)) {
-        src.error(it->first) << what << " has no parameter '" << role << "'"
-                             << didYouMean(role, declared)
-                             << " (parameters: " << joinNames(declared)
-                             << ")";
-        return failure();
-      }
-      std::optional<HValue> v = evaluateNode(src, it->second, *nc.scope);
-      if (!v || v->kind != HValue::Kind::String) {
-        if (v)
-          src.error(it->second) << "parameter name must be a string";
-        return failure();
-      }
-      StringRef text = v->s;
-      names[role] = text.starts_with("/") ? text.drop_front().str()
-                                          : inner.child(text);
-    }
-  }
+  if (failed(readWeightNames(r, what, nc, inner, declared, names)))
+    return failure();
   SmallVector<NamedAttribute> params;
   for (auto &[role, name] : names)
     params.push_back(b().getNamedAttr(role, b().getStringAttr(name)));
@@ -809,6 +812,296 @@ FailureOr<Value> Importer::emitCustom(olm::CombinatorDefOp def,
       "olm.custom", key, input, children.size(), attrs,
       [&](unsigned i, Value arg) { return emitBody(children[i], arg, inner); },
       [&](ArrayRef<Type>) { return result; });
+}
+
+LogicalResult Importer::readChildren(OptionReader &r,
+                                     std::vector<YAML::Node> &children) {
+  if (r.has("body") && r.has("children")) {
+    src.error(r.keyNode("children"))
+        << "give 'body' (one child) or 'children' (a list), not both";
+    return failure();
+  }
+  if (r.has("body")) {
+    children.push_back(r.node("body"));
+  } else if (r.has("children")) {
+    YAML::Node list = r.node("children");
+    if (!list.IsSequence()) {
+      src.error(list) << "'children' expects a list; each child is a node "
+                         "or a list of nodes";
+      return failure();
+    }
+    for (const YAML::Node &child : list)
+      children.push_back(child);
+  }
+  return success();
+}
+
+LogicalResult Importer::readWeightNames(
+    OptionReader &r, StringRef what, const NodeContext &nc,
+    const NodeContext &inner, const std::vector<std::string> &declared,
+    std::map<std::string, std::string> &names) {
+  for (const std::string &p : declared)
+    names[p] = inner.child(p);
+  if (!r.has("weights"))
+    return success();
+  YAML::Node w = r.node("weights");
+  if (!w.IsMap()) {
+    src.error(w) << "'weights' expects a mapping of parameter to name";
+    return failure();
+  }
+  for (auto it = w.begin(); it != w.end(); ++it) {
+    std::string role = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (!names.count(role)) {
+      src.error(it->first) << what << " has no parameter '" << role << "'"
+                           << didYouMean(role, declared) << " (parameters: "
+                           << (declared.empty() ? "none" : joinNames(declared))
+                           << ")";
+      return failure();
+    }
+    std::optional<HValue> v = evaluateNode(src, it->second, *nc.scope);
+    if (!v || v->kind != HValue::Kind::String) {
+      if (v)
+        src.error(it->second) << "parameter name must be a string";
+      return failure();
+    }
+    StringRef text = v->s;
+    names[role] = text.starts_with("/") ? text.drop_front().str()
+                                        : inner.child(text);
+  }
+  return success();
+}
+
+template <unsigned N>
+bool hasExactlyNRegions(RegisteredOperationName op) {
+  return op.hasTrait<OpTrait::NRegions<N>::template Impl>();
+}
+template <unsigned N>
+bool hasAtLeastNRegions(RegisteredOperationName op) {
+  return op.hasTrait<OpTrait::AtLeastNRegions<N>::template Impl>();
+}
+
+/// How many child regions an op can have, from its ODS region traits:
+/// {min, max}, max = UINT_MAX for no limit.
+std::pair<unsigned, unsigned> childRange(RegisteredOperationName op) {
+  constexpr unsigned kAny = ~0u;
+  if (op.hasTrait<OpTrait::ZeroRegions>())
+    return {0, 0};
+  if (op.hasTrait<OpTrait::OneRegion>())
+    return {1, 1};
+  if (hasExactlyNRegions<2>(op))
+    return {2, 2};
+  if (hasExactlyNRegions<3>(op))
+    return {3, 3};
+  if (hasExactlyNRegions<4>(op))
+    return {4, 4};
+  if (hasExactlyNRegions<5>(op))
+    return {5, 5};
+  if (hasExactlyNRegions<6>(op))
+    return {6, 6};
+  if (hasExactlyNRegions<7>(op))
+    return {7, 7};
+  if (hasExactlyNRegions<8>(op))
+    return {8, 8};
+  if (hasAtLeastNRegions<4>(op))
+    return {4, kAny};
+  if (hasAtLeastNRegions<3>(op))
+    return {3, kAny};
+  if (hasAtLeastNRegions<2>(op))
+    return {2, kAny};
+  // Variadic regions (or more than 8): at least one; the op's verifier
+  // has the last word.
+  return {1, kAny};
+}
+
+FailureOr<Attribute> Importer::pluginArgument(RegisteredOperationName op,
+                                              StringRef what, OptionReader &r,
+                                              StringRef arg) {
+  std::optional<HValue> v = r.value(arg);
+  if (!v)
+    return failure();
+  // The spellings a YAML value may have as an attribute; the first that
+  // the op's constraint for `arg` accepts is used.
+  MLIRContext *ctx = &src.context;
+  Builder b(ctx);
+  SmallVector<Attribute> candidates;
+  switch (v->kind) {
+  case HValue::Kind::Int:
+    candidates.push_back(b.getI64IntegerAttr(v->i));
+    if (v->i >= INT32_MIN && v->i <= INT32_MAX)
+      candidates.push_back(b.getI32IntegerAttr(int32_t(v->i)));
+    candidates.push_back(b.getIndexAttr(v->i));
+    candidates.push_back(b.getF64FloatAttr(double(v->i)));
+    candidates.push_back(b.getF32FloatAttr(float(v->i)));
+    break;
+  case HValue::Kind::Float:
+    candidates.push_back(b.getF64FloatAttr(v->f));
+    candidates.push_back(b.getF32FloatAttr(float(v->f)));
+    break;
+  case HValue::Kind::Bool:
+    candidates.push_back(b.getBoolAttr(v->b));
+    break;
+  case HValue::Kind::String:
+    candidates.push_back(b.getStringAttr(v->s));
+    break;
+  }
+  Location loc = src.loc(r.node(arg));
+  std::string firstReason;
+  for (Attribute candidate : candidates) {
+    std::string reason;
+    LogicalResult ok = failure();
+    {
+      ScopedDiagnosticHandler quiet(ctx, [&](Diagnostic &d) {
+        if (reason.empty())
+          reason = d.str();
+        return success();
+      });
+      NamedAttrList one;
+      one.set(arg, candidate);
+      ok = op.verifyInherentAttrs(one, [&] { return emitError(loc); });
+    }
+    if (succeeded(ok))
+      return candidate;
+    if (firstReason.empty())
+      firstReason = reason;
+  }
+  src.error(r.node(arg)) << what << " cannot take " << v->str() << " for '"
+                         << arg << "': " << firstReason;
+  return failure();
+}
+
+FailureOr<Value> Importer::emitPluginOp(StringRef kind, const YAML::Node &key,
+                                        const YAML::Node &value, Value input,
+                                        const NodeContext &nc) {
+  std::string what = "'" + kind.str() + "'";
+  StringRef ns = kind.split('.').first;
+  std::vector<std::string> plugins = pluginCombinators();
+  auto listPlugins = [&] {
+    return plugins.empty() ? std::string("none loaded")
+                           : joinNames(plugins);
+  };
+  if (ns == "olm") {
+    src.error(key) << "unknown node kind '" << kind
+                   << "': olm ops are written by their YAML names ("
+                   << joinNames(kStructureKinds) << ", "
+                   << joinNames(layerKinds()) << ")";
+    return failure();
+  }
+  if (!src.context.getOrLoadDialect(ns)) {
+    src.error(key) << "unknown node kind '" << kind << "': no dialect '" << ns
+                   << "' is loaded; a plugin combinator needs its dialect "
+                      "plugin (olmc compile --load-dialect-plugin=LIB.so)"
+                   << (plugins.empty()
+                           ? std::string()
+                           : didYouMean(kind, plugins) +
+                                 " (plugin combinators: " + listPlugins() +
+                                 ")");
+    return failure();
+  }
+  std::optional<RegisteredOperationName> op =
+      RegisteredOperationName::lookup(kind, &src.context);
+  if (!op || !op->hasInterface<olm::CombinatorOpInterface>()) {
+    auto diag = src.error(key);
+    if (!op)
+      diag << "unknown node kind '" << kind << "': dialect '" << ns
+           << "' has no op of that name";
+    else
+      diag << what << " is not a combinator (it does not implement "
+                      "CombinatorOpInterface)";
+    diag << didYouMean(kind, plugins) << " (plugin combinators: "
+         << listPlugins() << ")";
+    return failure();
+  }
+
+  // Arguments are the op's inherent attributes, except the ones the
+  // frontend sets itself.
+  std::vector<std::string> args;
+  for (StringAttr a : op->getAttributeNames())
+    if (a.getValue() != "params" && a.getValue() != "name")
+      args.push_back(a.str());
+  std::vector<std::string> allowed = {"name", "body", "children", "weights"};
+  for (const std::string &a : args)
+    if (!llvm::is_contained(allowed, a))
+      allowed.push_back(a);
+  OptionReader r(src, value, *nc.scope, what, key);
+  if (failed(r.checkKeys(allowed)))
+    return failure();
+
+  std::vector<YAML::Node> children;
+  if (failed(readChildren(r, children)))
+    return failure();
+  auto [minChildren, maxChildren] = childRange(*op);
+  if (children.size() < minChildren || children.size() > maxChildren) {
+    auto diag = src.error(key);
+    diag << what << " takes ";
+    if (minChildren == maxChildren)
+      diag << minChildren << (minChildren == 1 ? " child" : " children");
+    else if (maxChildren == ~0u)
+      diag << "at least " << minChildren << " children";
+    else
+      diag << minChildren << " to " << maxChildren << " children";
+    diag << ", got " << children.size();
+    if (children.empty())
+      diag << " (give one with 'body' or several with 'children')";
+    return failure();
+  }
+
+  NamedAttrList attrs;
+  for (const std::string &arg : args) {
+    if (!r.has(arg))
+      continue;
+    FailureOr<Attribute> attr = pluginArgument(*op, what, r, arg);
+    if (failed(attr))
+      return failure();
+    attrs.set(arg, *attr);
+  }
+  NodeContext inner;
+  if (failed(readName(r, nc, inner, attrs)))
+    return failure();
+  bool hasParams = llvm::any_of(op->getAttributeNames(), [](StringAttr a) {
+    return a.getValue() == "params";
+  });
+  if (hasParams)
+    attrs.set("params", b().getDictionaryAttr({}));
+
+  // The result: what the op infers, else the children's common output
+  // type, else the input's.
+  FailureOr<Value> result = buildStructureOp(
+      kind, key, input, children.size(), attrs,
+      [&](unsigned i, Value arg) { return emitBody(children[i], arg, inner); },
+      [&](ArrayRef<Type> outs) -> Type {
+        if (!outs.empty() && llvm::all_equal(outs))
+          return outs[0];
+        return input.getType();
+      });
+  if (failed(result))
+    return failure();
+  Operation *created = result->getDefiningOp();
+  if (auto infer = dyn_cast<InferTypeOpInterface>(created)) {
+    SmallVector<Type> types;
+    if (succeeded(infer.inferReturnTypes(
+            &src.context, created->getLoc(), created->getOperands(),
+            created->getRawDictionaryAttrs(), created->getPropertiesStorage(),
+            created->getRegions(), types)) &&
+        types.size() == 1)
+      created->getResult(0).setType(types[0]);
+  }
+
+  // Parameters: the roles the op's attributes call for, named like a
+  // layer's (the node's path and the role) unless 'weights' says otherwise.
+  std::vector<std::string> roles;
+  if (auto layer = dyn_cast<olm::LayerOpInterface>(created))
+    for (const olm::ParamSpec &spec : layer.getParamSpecs())
+      roles.push_back(spec.role);
+  std::map<std::string, std::string> names;
+  if (failed(readWeightNames(r, what, nc, inner, roles, names)))
+    return failure();
+  if (hasParams) {
+    SmallVector<NamedAttribute> params;
+    for (auto &[role, name] : names)
+      params.push_back(b().getNamedAttr(role, b().getStringAttr(name)));
+    created->setAttr("params", b().getDictionaryAttr(params));
+  }
+  return created->getResult(0);
 }
 
 /// Finds the first byte that makes `text` not UTF-8 text (or a NUL).
