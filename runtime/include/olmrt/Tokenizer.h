@@ -99,6 +99,7 @@ public:
   static const char *unicodeVersion();
 
 private:
+  friend class StreamDecoder; // Decodes windows as continuations.
   explicit Tokenizer(std::shared_ptr<const Impl> impl);
   std::shared_ptr<const Impl> impl_;
 };

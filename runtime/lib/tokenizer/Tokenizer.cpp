@@ -363,11 +363,19 @@ int byteFallbackValue(const std::string &token) {
   return hi * 16 + lo;
 }
 
-void decodeChain(const Decoder &d, std::vector<std::string> &tokens) {
+/// Runs decoder `d` over `tokens`. `continuation`: the tokens continue a
+/// text (a StreamDecoder window after the first), so the effects reserved
+/// for the start of the text do not apply: Metaspace keeps the first
+/// token's replacement, and a Strip over the whole text (`whole`: a Fuse or
+/// ByteLevel made the tokens one text) keeps its start. Without this a
+/// window's start was stripped like the text's, and the stream lost
+/// characters that decode() keeps (found by fuzz_tokenizer).
+void decodeChain(const Decoder &d, std::vector<std::string> &tokens,
+                 bool continuation, bool &whole) {
   switch (d.kind) {
   case Decoder::Sequence:
     for (const Decoder &child : d.children)
-      decodeChain(child, tokens);
+      decodeChain(child, tokens, continuation, whole);
     return;
   case Decoder::ByteLevel: {
     std::string bytes;
@@ -388,6 +396,7 @@ void decodeChain(const Decoder &d, std::vector<std::string> &tokens) {
       }
     }
     tokens.assign(1, repairUtf8(bytes));
+    whole = true;
     return;
   }
   case Decoder::Metaspace:
@@ -397,7 +406,7 @@ void decodeChain(const Decoder &d, std::vector<std::string> &tokens) {
       for (size_t pos = 0; pos < token.size();) {
         char32_t c = nextCodePoint(token, pos);
         if (c == d.replacement) {
-          if (!(i == 0 && d.prependFirst))
+          if (!(i == 0 && d.prependFirst && !continuation))
             out.push_back(' ');
         } else {
           appendUtf8(out, c);
@@ -437,6 +446,7 @@ void decodeChain(const Decoder &d, std::vector<std::string> &tokens) {
     for (const std::string &token : tokens)
       all += token;
     tokens.assign(1, std::move(all));
+    whole = true;
     return;
   }
   case Decoder::Strip:
@@ -445,7 +455,8 @@ void decodeChain(const Decoder &d, std::vector<std::string> &tokens) {
       for (size_t pos = 0; pos < token.size();)
         cps.push_back(nextCodePoint(token, pos));
       size_t begin = 0, end = cps.size();
-      for (size_t i = 0; i < d.stripStart && begin < end; ++i) {
+      for (size_t i = 0;
+           i < d.stripStart && begin < end && !(whole && continuation); ++i) {
         if (cps[begin] != d.stripChar)
           break;
         ++begin;
@@ -590,7 +601,8 @@ const std::string *Tokenizer::Impl::tokenText(int64_t id) const {
 }
 
 std::string Tokenizer::Impl::decode(const std::vector<int32_t> &ids,
-                                    bool skipSpecial) const {
+                                    bool skipSpecial,
+                                    bool continuation) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
@@ -610,7 +622,8 @@ std::string Tokenizer::Impl::decode(const std::vector<int32_t> &ids,
       out += (i ? " " : "") + tokens[i];
     return out;
   }
-  decodeChain(*decoder, tokens);
+  bool whole = false;
+  decodeChain(*decoder, tokens, continuation, whole);
   std::string out;
   for (const std::string &token : tokens)
     out += token;
@@ -684,11 +697,17 @@ std::string StreamDecoder::push(int32_t id) {
   // decoders which treat the first token specially see the same context
   // both times; emit the difference once it no longer ends in an
   // incomplete character.
+  // A window after the first continues the text: decoded without the
+  // effects reserved for the start of the text (decodeChain). Text was
+  // emitted before prefixOffset_ > 0, so the text does not start in it.
   std::vector<int32_t> window(ids_.begin() + ptrdiff_t(prefixOffset_),
                               ids_.begin() + ptrdiff_t(readOffset_));
-  std::string before = tokenizer_.decode(window, skipSpecial_);
+  bool continuation = prefixOffset_ > 0;
+  std::string before =
+      tokenizer_.impl_->decode(window, skipSpecial_, continuation);
   window.assign(ids_.begin() + ptrdiff_t(prefixOffset_), ids_.end());
-  std::string after = tokenizer_.decode(window, skipSpecial_);
+  std::string after =
+      tokenizer_.impl_->decode(window, skipSpecial_, continuation);
   if (after.size() <= before.size() || endsWithReplacement(after) ||
       after.compare(0, before.size(), before) != 0)
     return std::string();
@@ -700,9 +719,12 @@ std::string StreamDecoder::push(int32_t id) {
 std::string StreamDecoder::finish() {
   std::vector<int32_t> window(ids_.begin() + ptrdiff_t(prefixOffset_),
                               ids_.begin() + ptrdiff_t(readOffset_));
-  std::string before = tokenizer_.decode(window, skipSpecial_);
+  bool continuation = prefixOffset_ > 0;
+  std::string before =
+      tokenizer_.impl_->decode(window, skipSpecial_, continuation);
   window.assign(ids_.begin() + ptrdiff_t(prefixOffset_), ids_.end());
-  std::string after = tokenizer_.decode(window, skipSpecial_);
+  std::string after =
+      tokenizer_.impl_->decode(window, skipSpecial_, continuation);
   prefixOffset_ = readOffset_ = ids_.size();
   if (after.size() <= before.size() ||
       after.compare(0, before.size(), before) != 0)

@@ -133,7 +133,9 @@ public:
   int64_t vocabSize = 0;
 
   std::vector<int32_t> encode(std::string_view text, bool addSpecial) const;
-  std::string decode(const std::vector<int32_t> &ids, bool skipSpecial) const;
+  /// `continuation`: the ids continue a text (see decodeChain).
+  std::string decode(const std::vector<int32_t> &ids, bool skipSpecial,
+                     bool continuation = false) const;
   const std::string *tokenText(int64_t id) const;
 };
 

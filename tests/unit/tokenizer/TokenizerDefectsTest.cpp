@@ -125,3 +125,44 @@ TEST(TokenizerDefects, NormalizedAddedTokensAreBounded) {
 }
 
 } // namespace
+
+namespace {
+
+std::string streamed(const olmrt::Tokenizer &tok,
+                     const std::vector<int32_t> &ids) {
+  olmrt::StreamDecoder stream(tok);
+  std::string out;
+  for (int32_t id : ids)
+    out += stream.push(id);
+  return out + stream.finish();
+}
+
+// Found by fuzz_tokenizer: StreamDecoder decodes a window of the last
+// tokens, and a decoder that strips the start of the whole text (Strip
+// after Fuse) stripped the window's start too. With "start": 2 (Llama-2
+// has 1, which happened to work) the stream lost a space that decode()
+// keeps. Windows now decode as a continuation, without the start-of-text
+// effects.
+TEST(TokenizerDefects, StreamDecoderWindowIsNotTheStartOfTheText) {
+  for (const char *start : {"1", "2"}) {
+    std::string json =
+        R"({"model": {"type": "BPE", "merges": [],
+              "vocab": {"\u2581": 0, "a": 1, "\u2581a": 2, "": 3}},
+            "decoder": {"type": "Sequence", "decoders": [
+              {"type": "Replace", "pattern": {"String": "\u2581"},
+               "content": " "},
+              {"type": "Fuse"},
+              {"type": "Strip", "content": " ", "start": )" +
+        std::string(start) + R"(, "stop": 0}]}})";
+    olmrt::Tokenizer tok = olmrt::Tokenizer::fromJson(json, "T.json");
+    for (const std::vector<int32_t> &ids :
+         {std::vector<int32_t>{2, 0, 2}, std::vector<int32_t>{2, 0, 3, 2},
+          std::vector<int32_t>{0, 0, 0, 2, 3, 0, 2},
+          std::vector<int32_t>{2, 3, 2, 3, 0, 0}}) {
+      EXPECT_EQ(streamed(tok, ids), tok.decode(ids))
+          << "start " << start << ", " << ids.size() << " ids";
+    }
+  }
+}
+
+} // namespace
