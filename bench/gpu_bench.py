@@ -18,8 +18,9 @@ transformers' side builds each model from its config on the GPU in bf16:
            127 / (t128 - t1) (the prompt's prefill cancels);
   compile  prefill: torch.compile(model) (default mode, static shapes) on
            the same ids; decode: generate() with cache_implementation=
-           "static" and model.forward compiled with mode="reduce-overhead"
-           (CUDA graphs), the same N = 128 / N = 1 difference.
+           "static", which makes transformers compile the decoding forward
+           itself (its default CompileConfig: fullgraph, "reduce-overhead",
+           i.e. CUDA graphs), the same N = 128 / N = 1 difference.
 Compilation is excluded (warm-up calls). Prints a markdown table last and
 writes --json.
 
@@ -115,8 +116,16 @@ def olmrt_bench(dir_, artifact, batch, prompt, gen):
     return json.loads(r.stdout)
 
 
-def hf_side(cfg, compile_too, log):
-    res = {}
+def stage(res, name, log, fn):
+    """Runs one measurement; a failure is recorded and the others go on."""
+    try:
+        fn()
+    except Exception as e:
+        res[name + "_error"] = f"{type(e).__name__}: {str(e)[-600:]}"
+        log(f"  {name} failed: {res[name + '_error']}")
+
+
+def hf_side(cfg, compile_too, log, res):
     with torch.device("cuda"):
         model = transformers.AutoModelForCausalLM.from_config(
             cfg, dtype=torch.bfloat16, attn_implementation="sdpa")
@@ -128,47 +137,47 @@ def hf_side(cfg, compile_too, log):
         return torch.randint(0, cfg.vocab_size, (b, t), device="cuda",
                              generator=gen)
 
+    p = ids(1, PROMPT)
+
+    def generate(n, **kw):
+        return model.generate(p, max_new_tokens=n, min_new_tokens=n,
+                              do_sample=False, **kw)
+
+    def prefill(fn, b, t, key):
+        x = ids(b, t)
+        t0 = time.time()
+        fn(x)  # compiles, for the compiled model
+        torch.cuda.synchronize()
+        res[key] = cuda_time_ms(lambda: fn(x))
+        log(f"  {key}: {res[key]:.3f} ms (first call {time.time() - t0:.1f} s)")
+
+    def decode(key, **kw):
+        t0 = time.time()
+        generate(NEW, **kw)
+        generate(1, **kw)
+        t_full = wall_time_s(lambda: generate(NEW, **kw), iters=2)
+        t_one = wall_time_s(lambda: generate(1, **kw), iters=2)
+        res[key] = (NEW - 1) / (t_full - t_one)
+        log(f"  {key}: {res[key]:.1f} tok/s ({time.time() - t0:.0f} s)")
+
     with torch.inference_mode():
         for b, t in PREFILL_SHAPES:
-            x = ids(b, t)
-            res[f"eager_prefill_{b}x{t}_ms"] = cuda_time_ms(
-                lambda: model(input_ids=x, use_cache=False).logits)
-            log(f"  eager prefill {b}x{t}: {res[f'eager_prefill_{b}x{t}_ms']:.3f} ms")
-        p = ids(1, PROMPT)
-
-        def generate(n, **kw):
-            return model.generate(p, max_new_tokens=n, min_new_tokens=n,
-                                  do_sample=False, **kw)
-
-        t_full = wall_time_s(lambda: generate(NEW))
-        t_one = wall_time_s(lambda: generate(1))
-        res["eager_decode_tok_s"] = (NEW - 1) / (t_full - t_one)
-        log(f"  eager decode: {res['eager_decode_tok_s']:.1f} tok/s")
-
+            stage(res, f"eager_prefill_{b}x{t}_ms", log,
+                  lambda: prefill(lambda x: model(input_ids=x,
+                                                  use_cache=False).logits,
+                                  b, t, f"eager_prefill_{b}x{t}_ms"))
+        stage(res, "eager_decode_tok_s", log,
+              lambda: decode("eager_decode_tok_s"))
         if compile_too:
             compiled = torch.compile(model, dynamic=False)
             for b, t in PREFILL_SHAPES:
-                x = ids(b, t)
-                t0 = time.time()
-                compiled(input_ids=x, use_cache=False)
-                torch.cuda.synchronize()
-                log(f"  compile prefill {b}x{t}: compiled in {time.time() - t0:.0f} s")
-                res[f"compile_prefill_{b}x{t}_ms"] = cuda_time_ms(
-                    lambda: compiled(input_ids=x, use_cache=False).logits)
-                log(f"  compile prefill {b}x{t}: {res[f'compile_prefill_{b}x{t}_ms']:.3f} ms")
-            model.generation_config.cache_implementation = "static"
-            model.forward = torch.compile(model.forward,
-                                          mode="reduce-overhead",
-                                          fullgraph=True)
-            t0 = time.time()
-            for _ in range(2):
-                generate(NEW)
-                generate(1)
-            log(f"  compile decode: warmed up in {time.time() - t0:.0f} s")
-            t_full = wall_time_s(lambda: generate(NEW))
-            t_one = wall_time_s(lambda: generate(1))
-            res["compile_decode_tok_s"] = (NEW - 1) / (t_full - t_one)
-            log(f"  compile decode: {res['compile_decode_tok_s']:.1f} tok/s")
+                stage(res, f"compile_prefill_{b}x{t}_ms", log,
+                      lambda: prefill(lambda x: compiled(
+                          input_ids=x, use_cache=False).logits, b, t,
+                          f"compile_prefill_{b}x{t}_ms"))
+            stage(res, "compile_decode_tok_s", log,
+                  lambda: decode("compile_decode_tok_s",
+                                 cache_implementation="static"))
     del model
     torch.cuda.empty_cache()
     return res
@@ -180,6 +189,8 @@ def main():
     ap.add_argument("--models", nargs="*", default=list(MODELS))
     ap.add_argument("--json")
     ap.add_argument("--no-compile", action="store_true")
+    ap.add_argument("--no-olmc", action="store_true",
+                    help="transformers only (olmc's side from another run)")
     args = ap.parse_args()
 
     def log(msg):
@@ -196,6 +207,8 @@ def main():
         row = {}
         artifact = os.path.join(args.dir, "bench", artifact_name + ".bf16.olmx")
         try:
+            if args.no_olmc:
+                raise RuntimeError("skipped (--no-olmc)")
             for b, t in PREFILL_SHAPES:
                 j = olmrt_bench(args.dir, artifact, b, t, 1)
                 row[f"olmc_prefill_{b}x{t}_ms"] = j["prefill_ms"]
@@ -209,7 +222,7 @@ def main():
             row["olmc_error"] = str(e)[-800:]
             log("  olmc failed: " + row["olmc_error"])
         try:
-            row.update(hf_side(make_cfg(), not args.no_compile, log))
+            hf_side(make_cfg(), not args.no_compile, log, row)
         except Exception:
             row["hf_error"] = traceback.format_exc()[-1500:]
             log("  transformers failed: " + row["hf_error"])
