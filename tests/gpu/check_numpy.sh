@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On a GPU machine, in DIR/numpy of tests/gpu/prepare.sh DIR: the custom
-# combinators example (gated residual, per-channel scaled residual,
+# combinators example, the C++ plugin's gated residual (gated residual, per-channel scaled residual,
 # softmax-weighted mix of branches: fused into generated device kernels)
 # and the seed's wide-MLP model, compiled for cuda, against the independent
 # numpy references of tests/e2e/numpy_reference.py (float32): f32 within
@@ -14,7 +14,7 @@ dir=$(cd "${1:?usage: check_numpy.sh DIR}" && pwd)
 export LD_LIBRARY_PATH=$dir/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 work=$(mktemp -d)
 status=0
-for model in custom-combinators tiny-wide-mlp; do
+for model in custom-combinators gated-plugin tiny-wide-mlp; do
   mkdir -p "$work/$model"
   python3 "$dir/numpy/numpy_reference.py" make $model "$work/$model" --seed 7
   for dtype in f32 bf16; do

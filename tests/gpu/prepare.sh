@@ -40,12 +40,15 @@ for model in gpt2 llama-3.2-1b qwen2.5-0.5b; do
 done
 mkdir -p "$out/numpy"
 cp "$root/tests/e2e/numpy_reference.py" "$root/tests/gpu/check_numpy.sh" "$out/numpy/"
-for pair in custom-combinators:examples/combinators/custom-model.yaml \
-            tiny-wide-mlp:configs/tiny-wide-mlp.yaml; do
-  model=${pair%%:*} yaml=${pair#*:}
+# gated-plugin: the C++ dialect plugin of examples/plugins/gated_residual.
+for triple in custom-combinators:examples/combinators/custom-model.yaml: \
+              tiny-wide-mlp:configs/tiny-wide-mlp.yaml: \
+              gated-plugin:examples/plugins/gated_residual/model.yaml:--load-dialect-plugin=$build/lib/libGatedResidual.so; do
+  IFS=: read -r model yaml plugin <<<"$triple"
   for dtype in f32 bf16; do
-    "$olmc" compile "$root/$yaml" --target cuda --dtype $dtype --max-seq 16 \
-      --max-batch 2 -o "$out/numpy/$model.$dtype.olmx"
+    "$olmc" compile "$root/$yaml" ${plugin:+"$plugin"} --target cuda \
+      --dtype $dtype --max-seq 16 --max-batch 2 \
+      -o "$out/numpy/$model.$dtype.olmx"
   done
 done
 du -sh "$out"
