@@ -4,6 +4,7 @@
 
 #include "mlir/Tools/Plugins/DialectPlugin.h"
 #include "llvm/Object/ObjectFile.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 
 using namespace llvm;
@@ -73,7 +74,12 @@ Error checkDialectPlugin(StringRef path) {
 Error loadDialectPlugin(StringRef path, mlir::DialectRegistry *registry) {
   if (Error e = checkDialectPlugin(path))
     return e;
-  Expected<mlir::DialectPlugin> plugin = mlir::DialectPlugin::load(path.str());
+  // The file that was checked: dlopen would look a name without a slash up
+  // in the library search path instead.
+  SmallString<256> absolute(path);
+  (void)sys::fs::make_absolute(absolute);
+  Expected<mlir::DialectPlugin> plugin =
+      mlir::DialectPlugin::load(absolute.str().str());
   if (!plugin) {
     std::string reason = toString(plugin.takeError());
     return fail("cannot load dialect plugin '" + path + "': " + reason);
