@@ -590,6 +590,17 @@ std::vector<int32_t> Tokenizer::Impl::encode(std::string_view input,
   return ids;
 }
 
+const std::string *Tokenizer::Impl::decodedText(int64_t id,
+                                                bool skipSpecial) const {
+  const std::string *text = tokenText(id);
+  if (text && skipSpecial) {
+    auto it = addedByContent.find(*text);
+    if (it != addedByContent.end() && added[it->second].special)
+      return nullptr;
+  }
+  return text;
+}
+
 const std::string *Tokenizer::Impl::tokenText(int64_t id) const {
   if (id < 0 || id > TokenizerLimits::kMaxId)
     return nullptr;
@@ -605,17 +616,9 @@ std::string Tokenizer::Impl::decode(const std::vector<int32_t> &ids,
                                     bool continuation) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
-  for (int32_t id : ids) {
-    const std::string *text = tokenText(id);
-    if (!text)
-      continue;
-    if (skipSpecial) {
-      auto it = addedByContent.find(*text);
-      if (it != addedByContent.end() && added[it->second].special)
-        continue;
-    }
-    tokens.push_back(*text);
-  }
+  for (int32_t id : ids)
+    if (const std::string *text = decodedText(id, skipSpecial))
+      tokens.push_back(*text);
   if (!decoder) {
     std::string out;
     for (size_t i = 0; i < tokens.size(); ++i)
@@ -690,9 +693,13 @@ std::string StreamDecoder::push(int32_t id) {
   // ByteFallback turns a run of <0xXX> tokens that is not valid UTF-8 into
   // one U+FFFD per byte, so a byte token can change how the bytes before
   // it decode: nothing is final until the run ends.
-  if (auto token = tokenizer_.idToToken(id))
-    if (byteFallbackValue(*token) >= 0)
-      return std::string();
+  // Ids that decode drops (no such token, a special token skipped) do not
+  // end such a run either: the decoder never sees them, so the bytes on
+  // both sides meet. Emitting at them made the stream differ from decode()
+  // (found by fuzz_tokenizer).
+  const std::string *token = tokenizer_.impl_->decodedText(id, skipSpecial_);
+  if (!token || byteFallbackValue(*token) >= 0)
+    return std::string();
   // Decode a window that starts a little before the new tokens, so that
   // decoders which treat the first token specially see the same context
   // both times; emit the difference once it no longer ends in an

@@ -137,6 +137,9 @@ public:
   std::string decode(const std::vector<int32_t> &ids, bool skipSpecial,
                      bool continuation = false) const;
   const std::string *tokenText(int64_t id) const;
+  /// tokenText, or null for a special token when `skipSpecial`: the text
+  /// decode() gives the decoder for `id`.
+  const std::string *decodedText(int64_t id, bool skipSpecial) const;
 };
 
 } // namespace olmrt

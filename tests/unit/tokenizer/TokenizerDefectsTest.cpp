@@ -165,4 +165,26 @@ TEST(TokenizerDefects, StreamDecoderWindowIsNotTheStartOfTheText) {
   }
 }
 
+// Found by fuzz_tokenizer: decode() drops ids that name no token (and
+// special tokens it skips) before the decoder runs, so byte tokens on both
+// sides of them form one run for ByteFallback; StreamDecoder took such an
+// id for the end of the run and emitted "\n" where decode() gives two
+// U+FFFD (the run 0A 96 is not UTF-8).
+TEST(TokenizerDefects, StreamDecoderIgnoresIdsThatDecodeDrops) {
+  olmrt::Tokenizer tok = olmrt::Tokenizer::fromJson(
+      R"({"model": {"type": "BPE", "merges": [], "byte_fallback": true,
+            "vocab": {"<0x0A>": 0, "<0x96>": 1, "a": 2}},
+          "added_tokens": [{"id": 3, "content": "<s>", "special": true}],
+          "decoder": {"type": "Sequence", "decoders": [
+            {"type": "ByteFallback"}, {"type": "Fuse"}]}})",
+      "T.json");
+  for (const std::vector<int32_t> &ids :
+       {std::vector<int32_t>{0, 99, 1}, std::vector<int32_t>{0, 3, 1},
+        std::vector<int32_t>{2, 0, -5, 3, 1, 2}}) {
+    EXPECT_EQ(streamed(tok, ids), tok.decode(ids)) << ids.size() << " ids";
+    EXPECT_NE(tok.decode(ids).find("\xEF\xBF\xBD\xEF\xBF\xBD"),
+              std::string::npos);
+  }
+}
+
 } // namespace
