@@ -59,8 +59,9 @@ struct TokenizerLimits {
   static constexpr int64_t kMaxTokenBytes = 1 << 16;
   /// Deepest JSON nesting accepted.
   static constexpr int kMaxJsonDepth = 64;
-  /// Longest text a Replace or Prepend normalizer or decoder inserts, so
-  /// text grows at most this many times.
+  /// Longest text a Replace or Prepend normalizer or decoder inserts. The
+  /// loader also bounds what the whole chain of stages can do: encoding or
+  /// decoding makes a text at most 256 times longer.
   static constexpr int64_t kMaxInsertBytes = 64;
 };
 
