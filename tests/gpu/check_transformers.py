@@ -13,13 +13,15 @@ and saves it as an unmodified safetensors checkpoint; then:
         greedy tokens (olmrt's KV-cached decode vs a transformers loop of
         full forwards, argmax, no EOS) identical;
   bf16  olmrt's bf16 artifact vs transformers' model cast to bf16:
-        relative error <= 2e-2.
+        relative error <= 2e-2;
+  f16   the same for the f16 artifact and the model cast to f16.
 
 Usage: python3 tests/gpu/check_transformers.py DIR [--families gpt2 ...]
                                                [--work W] [--json R.json]
 Exit status 1 when any check fails.
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -134,20 +136,24 @@ def check_family(dir_, family, work, seed):
         diff = np.argwhere(got != ref_greedy)
         row["greedy_first_diff"] = diff[0].tolist()
 
-    model_bf16 = model.to(torch.bfloat16)
-    with torch.no_grad():
-        ref_bf16 = model_bf16(input_ids=ids_cuda,
-                              use_cache=False).logits.float().cpu().numpy()
-    bf16 = os.path.join(models, family + ".bf16.olmx")
-    logits_path = os.path.join(cdir, "bf16.logits.npy")
-    olmrt(dir_, "run", bf16, "--weights", weights, "--input-ids", ids_path,
-          "--logits-out", logits_path)
-    out = np.load(logits_path)
-    row["bf16_rel"] = rel(out, ref_bf16)
-    row["bf16_vs_f32_ref"] = rel(out, ref.cpu().numpy())
-    row["hf_bf16_vs_f32_ref"] = rel(ref_bf16, ref.cpu().numpy())
+    f32_ref = ref.cpu().numpy()
+    for name, dtype in (("bf16", torch.bfloat16), ("f16", torch.float16)):
+        # A copy cast from the f32 model, as olmrt casts the f32 checkpoint.
+        low = copy.deepcopy(model).to(dtype)
+        with torch.no_grad():
+            ref_low = low(input_ids=ids_cuda,
+                          use_cache=False).logits.float().cpu().numpy()
+        del low
+        artifact = os.path.join(models, f"{family}.{name}.olmx")
+        logits_path = os.path.join(cdir, f"{name}.logits.npy")
+        olmrt(dir_, "run", artifact, "--weights", weights, "--input-ids",
+              ids_path, "--logits-out", logits_path)
+        out = np.load(logits_path)
+        row[f"{name}_rel"] = rel(out, ref_low)
+        row[f"{name}_vs_f32_ref"] = rel(out, f32_ref)
+        row[f"hf_{name}_vs_f32_ref"] = rel(ref_low, f32_ref)
     row["ok"] = (row["f32_rel"] <= F32_TOL and row["greedy_same"] and
-                 row["bf16_rel"] <= BF16_TOL)
+                 row["bf16_rel"] <= BF16_TOL and row["f16_rel"] <= BF16_TOL)
     return row
 
 
@@ -171,14 +177,16 @@ def main():
             rows.append({"family": family, "ok": False, "error": str(e)[-2000:]})
     print()
     print("| family | f32 rel err (<= 1e-4) | greedy 32 identical | "
-          "bf16 rel err (<= 2e-2) | HF bf16 vs HF f32 | ok |")
-    print("|---|---|---|---|---|---|")
+          "bf16 rel err (<= 2e-2) | HF bf16 vs HF f32 | "
+          "f16 rel err (<= 2e-2) | HF f16 vs HF f32 | ok |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "error" in r:
             print(f"| {r['family']} | error: {r['error'][-300:]!r} | | | | no |")
             continue
         print(f"| {r['family']} | {r['f32_rel']:.3g} | {r['greedy_same']} | "
               f"{r['bf16_rel']:.3g} | {r['hf_bf16_vs_f32_ref']:.3g} | "
+              f"{r['f16_rel']:.3g} | {r['hf_f16_vs_f32_ref']:.3g} | "
               f"{'yes' if r['ok'] else 'NO'} |")
     if args.json:
         with open(args.json, "w") as f:

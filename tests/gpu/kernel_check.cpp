@@ -549,6 +549,10 @@ void runAll(DType dt) {
   checkMatmul(g, 9, 1000, 256, false, false, true);
   checkMatmul(g, 3, 1000, 256, true, false, true);
   checkMatmul(g, 4, 96, 33, true, true, false); // odd K: alignment 2
+  // Rows of y not 16-byte aligned, M >= 64: the padded-pitch path, in two
+  // chunks of rows for the 50257-wide f32 one (GPT-2's logits).
+  checkMatmul(g, 1400, 50257, 32, false, false, true);
+  checkMatmul(g, 100, 1001, 64, true, false, false);
   checkRmsnorm(g, 33, 2048, 0.0f, false);
   checkRmsnorm(g, 7, 4096, 1.0f, true);
   checkRmsnorm(g, 5, 96, 0.0f, false);
@@ -603,7 +607,7 @@ int main(int argc, char **argv) {
       filter = argv[i + 1];
   std::string why;
   try {
-    for (DType dt : {DType::F32, DType::BF16})
+    for (DType dt : {DType::F32, DType::BF16, DType::F16})
       runAll(dt);
     runTimings();
   } catch (const std::exception &e) {

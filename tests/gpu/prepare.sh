@@ -3,7 +3,7 @@
 # tests/gpu/check_transformers.py and bench/gpu_bench.py need on a GPU
 # machine that has no MLIR:
 #   DIR/bin/olmrt, DIR/lib/libolmrt_cuda.so and the non-system libraries
-#   they load (OpenBLAS), DIR/models/<family>.{f32,bf16}.olmx compiled with
+#   they load (OpenBLAS), DIR/models/<family>.{f32,bf16,f16}.olmx compiled with
 #   --target cuda from tests/gpu/configs/<family>/config.json (import-hf),
 #   DIR/models/<family>.config.json, and for bench/gpu_bench.py
 #   DIR/bench/{gpt2,llama-3.2-1b,qwen2.5-0.5b}.bf16.olmx (configs/, --max-seq
@@ -27,7 +27,7 @@ ldd "$build/bin/olmrt" "$build/lib/libolmrt_cuda.so" |
 for cfg in "$root"/tests/gpu/configs/*/config.json; do
   family=$(basename "$(dirname "$cfg")")
   "$olmc" import-hf "$cfg" -o "$out/models/$family.yaml"
-  for dtype in f32 bf16; do
+  for dtype in f32 bf16 f16; do
     "$olmc" compile "$out/models/$family.yaml" --target cuda --dtype $dtype \
       --max-seq 256 --max-batch 2 -o "$out/models/$family.$dtype.olmx"
   done

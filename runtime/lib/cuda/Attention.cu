@@ -9,7 +9,8 @@
 //     into chunks of kChunk; one warp per chunk computes a partial online
 //     softmax (max, sum, unnormalised output) into scratch, and
 //  3. a combine kernel merges the chunks.
-//     Prefill (T > 1), bf16/f16 with head_dim a multiple of 16 up to 128:
+//     Prefill (T > 1), bf16/f16 with head_dim 64 or 128: FlashPrefill.cu
+//     (mma.sync, cp.async). Other multiples of 16 up to 128:
 //     flashPrefillKernel, FlashAttention-style on the tensor cores (WMMA
 //     bf16/f16 products, float32 accumulation and online softmax, P rounded
 //     to the dtype for P V as FlashAttention does); causal, window, softcap
@@ -22,7 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Common.cuh"
+#include "AttentionConfig.cuh"
 
 #include "olmrt/CpuKernels.h"
 
@@ -34,33 +35,9 @@ using namespace olmrt::cuda;
 
 namespace {
 
-constexpr int kMaxPairs = 256; // rotary_dim / 2 at most (head_dim <= 512)
 constexpr int kMaxHeadDim = 512;
 constexpr int kChunk = 64; // keys per split-KV warp
 constexpr int kWarps = 4;
-
-/// Passed by value: icfg/fcfg/inv_freq are host constants of the
-/// generated code, so nothing is copied inside a captured step.
-struct AttnCfg {
-  int32_t heads, kvHeads, hd, rot, interleaved, window, causal, qkNorm;
-  int64_t maxSeq;
-  float scale, softcap, eps;
-  float invFreq[kMaxPairs];
-};
-
-struct KeyRange {
-  int64_t lo, hi;
-};
-
-/// Keys [lo, hi) that the query at position `pos` sees (as the CPU's
-/// visibleKeys); keyEnd = pos0 + T.
-__device__ __forceinline__ KeyRange visible(const AttnCfg &c, int64_t pos,
-                                            int64_t keyEnd) {
-  KeyRange r;
-  r.hi = c.causal ? pos + 1 : keyEnd;
-  r.lo = c.window > 0 ? max(int64_t(0), pos - c.window + 1) : 0;
-  return r;
-}
 
 /// One head vector through qk-norm (if any) and RoPE (if rope), by one
 /// warp, staged in `buf` (hd floats of shared memory), stored to dst.
@@ -155,8 +132,48 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
   }
 }
 
-__device__ __forceinline__ float capScore(const AttnCfg &c, float s) {
-  return c.softcap != 0.0f ? c.softcap * tanhf(s / c.softcap) : s;
+/// The prep step without qk-norm (the common case), one block per token
+/// and one thread per pair of elements: item i of a query or key head is
+/// rotary pair i (elements i and i + rot/2, or 2i and 2i + 1 when
+/// interleaved) for i < rot/2, else elements 2i and 2i + 1 copied; value
+/// heads are copied. All heads' items run side by side, where prepKernel
+/// walks the heads one after the other per warp.
+template <class T>
+__global__ void prepRopeKernel(const __grid_constant__ AttnCfg c,
+                               const T *qkv, T *kCache, T *vCache, T *out,
+                               int64_t T_, const int64_t *pos0) {
+  int64_t r = blockIdx.x; // b * T + t
+  int64_t b = r / T_, t = r % T_;
+  int64_t pos = *pos0 + t;
+  const int hd = c.hd, half = hd / 2, pairs = c.rot / 2;
+  const int heads = c.heads + 2 * c.kvHeads;
+  const T *row = qkv + r * int64_t(heads) * hd;
+  const float fpos = float(pos);
+  for (int it = threadIdx.x; it < heads * half; it += blockDim.x) {
+    int hh = it / half, i = it - hh * half;
+    const T *src = row + int64_t(hh) * hd;
+    T *dst;
+    if (hh < c.heads)
+      dst = out + (r * c.heads + hh) * hd;
+    else if (hh < c.heads + c.kvHeads)
+      dst = kCache + ((b * c.kvHeads + (hh - c.heads)) * c.maxSeq + pos) * hd;
+    else
+      dst = vCache +
+            ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) *
+                hd;
+    if (hh < c.heads + c.kvHeads && i < pairs) {
+      int ia = c.interleaved ? 2 * i : i;
+      int ib = c.interleaved ? 2 * i + 1 : i + pairs;
+      float angle = fpos * c.invFreq[i];
+      float cs = cosf(angle), sn = sinf(angle);
+      float a = ld(src + ia), bv = ld(src + ib);
+      st(dst + ia, a * cs - bv * sn);
+      st(dst + ib, bv * cs + a * sn);
+    } else {
+      dst[2 * i] = src[2 * i];
+      dst[2 * i + 1] = src[2 * i + 1];
+    }
+  }
 }
 
 /// q . k for one key row: 16-byte loads when the row allows (head_dim a
@@ -520,16 +537,14 @@ __global__ void __launch_bounds__(128)
   }
 }
 
-bool aligned16(const void *p) {
-  return (reinterpret_cast<uintptr_t>(p) & 15) == 0;
-}
-
 template <class T>
 bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
                   T *out, int64_t B, int64_t T_) {
   if constexpr (std::is_same<T, float>::value) {
     return false;
   } else {
+    if (launchFlashPrefillMma<T>(g, c, kc, vc, out, B, T_))
+      return true;
     if (c.hd % 16 || c.hd > 128)
       return false;
     FlashSmem L(c.hd);
@@ -543,7 +558,7 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
       }
       configured = L.total;
     }
-    bool vec = aligned16(kc) && aligned16(vc) && aligned16(out);
+    bool vec = aligned16({kc, vc, out});
     dim3 grid(unsigned((T_ + kFlashRows - 1) / kFlashRows),
               unsigned(B * c.heads));
     flashPrefillKernel<T><<<grid, kWarps * 32, L.total, g->stream>>>(
@@ -586,13 +601,11 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
   g->noteLaunch("olmg_attention (rows)");
 }
 
+/// The general prep step (qk-norm, odd head sizes): prepKernel.
 template <class T>
-void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
-               void *kCache, void *vCache, void *out, int64_t B, int64_t T_,
-               const void *qNormW, const void *kNormW, const void *qNormB,
-               const void *kNormB) {
-  T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
-  T *o = static_cast<T *>(out);
+void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc,
+                T *vc, T *o, int64_t B, int64_t T_, const void *qNormW,
+                const void *kNormW, const void *qNormB, const void *kNormB) {
   // Few tokens (decode): up to 16 warps a token, so that its heads are
   // prepared side by side rather than 12 after each other.
   int heads = c.heads + 2 * c.kvHeads;
@@ -604,6 +617,25 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
       static_cast<const T *>(qNormW), static_cast<const T *>(kNormW),
       static_cast<const T *>(qNormB), static_cast<const T *>(kNormB));
   g->noteLaunch("olmg_attention (prep)");
+}
+
+template <class T>
+void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
+               void *kCache, void *vCache, void *out, int64_t B, int64_t T_,
+               const void *qNormW, const void *kNormW, const void *qNormB,
+               const void *kNormB) {
+  T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
+  T *o = static_cast<T *>(out);
+  int heads = c.heads + 2 * c.kvHeads;
+  if (c.qkNorm == 0 && c.hd % 2 == 0) {
+    int items = heads * c.hd / 2;
+    int threads = std::min(256, (items + 31) / 32 * 32);
+    prepRopeKernel<T><<<unsigned(B * T_), threads, 0, g->stream>>>(
+        c, static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
+    g->noteLaunch("olmg_attention (prep)");
+  } else {
+    launchPrep<T>(g, c, qkv, kc, vc, o, B, T_, qNormW, kNormW, qNormB, kNormB);
+  }
   if (c.hd <= 64)
     attendAll<T, 2>(g, c, kc, vc, o, B, T_);
   else if (c.hd <= 128)
@@ -638,7 +670,7 @@ extern "C" void olmg_attention(OlmgContext *g, const int64_t *icfg,
   c.scale = fcfg[OLMK_ATTN_SCALE];
   c.softcap = fcfg[OLMK_ATTN_SOFTCAP];
   c.eps = fcfg[OLMK_ATTN_QK_NORM_EPS];
-  if (c.hd > kMaxHeadDim || c.rot / 2 > kMaxPairs || c.kvHeads <= 0 ||
+  if (c.hd > kMaxHeadDim || c.rot / 2 > kMaxRopePairs || c.kvHeads <= 0 ||
       c.heads % c.kvHeads) {
     g->noteError("olmg_attention: unsupported head_dim " +
                  std::to_string(c.hd) + " / rotary_dim " +

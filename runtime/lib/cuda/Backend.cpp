@@ -219,7 +219,7 @@ CudaSession::CudaSession(const CudaProgram &program,
   uploadWeights(spec);
   arena_ = deviceAlloc(size_t(spec.arenaBytes), "the activation arena");
   kv_ = deviceAlloc(size_t(spec.kvCacheBytes), "the KV cache");
-  check(cudaMemset(kv_, 0, size_t(spec.kvCacheBytes)), "cudaMemset (KV)");
+  deviceFill(kv_, 0, size_t(spec.kvCacheBytes)); // Waits: see Context.cu.
   ids_ = static_cast<int32_t *>(deviceAlloc(
       size_t(maxBatch_ * maxSeq_) * sizeof(int32_t), "the token ids"));
   tokens_ = static_cast<int32_t *>(

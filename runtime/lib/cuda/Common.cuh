@@ -16,6 +16,7 @@
 #include <cuda_fp16.h>
 
 #include <cstdint>
+#include <initializer_list>
 
 namespace olmrt::cuda {
 
@@ -59,6 +60,31 @@ __device__ __forceinline__ float blockSum(float v, float *shared) {
   __syncthreads();
   float total = lane < warps ? shared[lane] : 0.0f;
   return warpSum(total);
+}
+
+/// 16 bytes of T: what one thread moves per load in the vectorised
+/// kernels (8 bf16/f16 values, 4 floats).
+template <class T> struct alignas(16) Pack {
+  static constexpr int N = 16 / sizeof(T);
+  T e[N];
+};
+
+template <class T> __device__ __forceinline__ Pack<T> ldPack(const T *p) {
+  Pack<T> r;
+  *reinterpret_cast<uint4 *>(&r) = *reinterpret_cast<const uint4 *>(p);
+  return r;
+}
+
+template <class T> __device__ __forceinline__ void stPack(T *p, const Pack<T> &v) {
+  *reinterpret_cast<uint4 *>(p) = *reinterpret_cast<const uint4 *>(&v);
+}
+
+/// Whether every pointer given is 16-byte aligned (null counts as aligned).
+inline bool aligned16(std::initializer_list<const void *> ps) {
+  for (const void *p : ps)
+    if (reinterpret_cast<uintptr_t>(p) & 15)
+      return false;
+  return true;
 }
 
 inline unsigned gridFor(int64_t n, int threads, int smCount) {

@@ -178,8 +178,16 @@ void argmaxToIds(OlmgContext *g, const float *logits, int64_t rowStride,
   g->noteLaunch("argmax");
 }
 
+// The work streams are non-blocking: they do not wait for the legacy
+// default stream, on which cudaMemcpy and cudaMemset run, and neither call
+// promises that the device has finished when it returns (a pageable upload
+// may still be in DMA, a memset of device memory is asynchronous). These
+// helpers therefore wait for the device, so that a kernel enqueued next on
+// any stream sees their bytes (kernel_check saw its 0xFF poison land after
+// a kernel's results without this).
 void copyToDevice(void *dst, const void *src, size_t bytes) {
   check(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice), "cudaMemcpy");
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
 }
 
 void copyToHost(void *dst, const void *src, size_t bytes) {
@@ -188,6 +196,7 @@ void copyToHost(void *dst, const void *src, size_t bytes) {
 
 void deviceFill(void *dst, int byte, size_t bytes) {
   check(cudaMemset(dst, byte, bytes), "cudaMemset");
+  check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
 }
 
 void deviceFree(void *p) {
@@ -261,7 +270,7 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   workspaceBytes = kWorkspaceBytes;
   workspace = deviceAlloc(workspaceBytes, "the cuBLASLt workspace");
   pos = static_cast<int64_t *>(deviceAlloc(sizeof(int64_t), "the position"));
-  check(cudaMemset(pos, 0, sizeof(int64_t)), "cudaMemset");
+  deviceFill(pos, 0, sizeof(int64_t));
 }
 
 OlmgContext::~OlmgContext() {
@@ -280,6 +289,8 @@ OlmgContext::~OlmgContext() {
   }
   if (scratch)
     cudaFree(scratch);
+  if (pitched)
+    cudaFree(pitched);
   if (pos)
     cudaFree(pos);
   if (workspace)

@@ -52,11 +52,12 @@ struct MatmulKey {
   int64_t m, n, k;
   int32_t accumulate, yF32, bias;
   int32_t alignX, alignW, alignY, alignBias;
+  int64_t ldy; // y's row pitch in elements (n, or n padded: Matmul.cu)
   bool operator<(const MatmulKey &o) const {
     return std::tie(m, n, k, accumulate, yF32, bias, alignX, alignW, alignY,
-                    alignBias) < std::tie(o.m, o.n, o.k, o.accumulate, o.yF32,
-                                          o.bias, o.alignX, o.alignW, o.alignY,
-                                          o.alignBias);
+                    alignBias, ldy) <
+           std::tie(o.m, o.n, o.k, o.accumulate, o.yF32, o.bias, o.alignX,
+                    o.alignW, o.alignY, o.alignBias, o.ldy);
   }
 };
 
@@ -102,6 +103,11 @@ struct OlmgContext {
   /// The most scratch asked for during a capture (which cannot allocate):
   /// the session allocates it and captures again.
   size_t scratchWanted = 0;
+  /// Rows of a product whose row pitch is not a multiple of 16 bytes (GPT-2's
+  /// 50257 logits): cuBLASLt writes them here with a padded pitch, then a
+  /// copy packs them (Matmul.cu). Grows only outside graph capture.
+  void *pitched = nullptr;
+  size_t pitchedBytes = 0;
   /// olmg_* calls so far (bench counts kernels per prefill with it).
   int64_t calls = 0;
   /// The first launch or library error, kept until takeError().

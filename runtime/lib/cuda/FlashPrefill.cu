@@ -1,0 +1,354 @@
+//===- FlashPrefill.cu - Prefill attention on the tensor cores ------------===//
+//
+// FlashAttention-2's forward pass for bf16/f16 and head_dim 64 or 128.
+// A block of 4 warps takes 64 query rows of one (sequence, head), 16 rows
+// a warp, and walks the visible keys in tiles of 64:
+//  - K and V tiles are double-buffered in shared memory by cp.async, so the
+//    next tile loads while this one is used;
+//  - fragments come from shared memory by ldmatrix (V transposed on the
+//    way), products are mma.sync m16n8k16 with float32 accumulation;
+//  - scores, the online softmax (max, sum) and the output stay in
+//    registers: S's accumulator layout is P's operand layout, so P V needs
+//    no trip through shared memory.
+// Rows are padded by 8 elements (16 bytes), which puts the 8 rows an
+// ldmatrix reads in 8 different bank quads. P is rounded to the dtype for
+// P V and the sum keeps float values, as FlashAttention does. Query tiles
+// run last first: under a causal mask they are the longest, and starting
+// them first shortens the tail. What visible() says a query sees is what
+// it sees: causal, window, softcap, GQA, a cache already holding pos0 keys.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttentionConfig.cuh"
+
+#include <type_traits>
+
+namespace olmrt::cuda {
+namespace {
+
+constexpr int kRows = 64; // query rows per block (4 warps x 16) = keys per tile
+constexpr int kThreads = 128;
+constexpr float kLog2e = 1.4426950408889634f;
+
+template <int HD> struct Tile {
+  static constexpr int ld = HD + 8;        // elements per shared row
+  static constexpr int elems = kRows * ld; // one 64-row tile
+  // Q, K twice, V twice (2-byte elements).
+  static constexpr size_t bytes = size_t(5) * elems * 2;
+};
+
+__device__ __forceinline__ uint32_t smemAddr(const void *p) {
+  return uint32_t(__cvta_generic_to_shared(p));
+}
+
+/// 16 bytes global -> shared, asynchronously; zeros when !full.
+__device__ __forceinline__ void cpAsync16(void *dst, const void *src,
+                                          bool full) {
+  asm volatile(
+      "cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smemAddr(dst)),
+      "l"(src), "r"(full ? 16 : 0));
+}
+__device__ __forceinline__ void cpAsyncCommit() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+/// Waits until at most one committed group is still in flight.
+__device__ __forceinline__ void cpAsyncWaitAllButOne() {
+  asm volatile("cp.async.wait_group 1;\n" ::);
+}
+
+__device__ __forceinline__ void ldmatrixX4(uint32_t (&r)[4], const void *p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smemAddr(p)));
+}
+__device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4],
+                                                const void *p) {
+  asm volatile(
+      "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+      : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+      : "r"(smemAddr(p)));
+}
+
+/// d += a (16x16, row) * b (16x8, col), float32 accumulation.
+template <class T>
+__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
+                                         uint32_t b0, uint32_t b1) {
+  if constexpr (std::is_same<T, __nv_bfloat16>::value)
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0),
+                   "r"(b1));
+  else
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0),
+                   "r"(b1));
+}
+
+/// Two floats as two dtype elements in one register, lo in the low half
+/// (the lower column index, as the fragments want).
+template <class T>
+__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
+  uint32_t r;
+  if constexpr (std::is_same<T, __nv_bfloat16>::value) {
+    __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+    memcpy(&r, &v, 4);
+  } else {
+    __half2 v = __floats2half2_rn(lo, hi);
+    memcpy(&r, &v, 4);
+  }
+  return r;
+}
+
+/// Rows [0, rows) of a 64-row tile from global (rows `stride` elements
+/// apart) into shared; the other rows become zeros.
+template <int HD, class T>
+__device__ __forceinline__ void loadTile(T *dst, const T *src, int64_t stride,
+                                         int rows) {
+  constexpr int chunks = HD / 8; // 16-byte pieces per row
+#pragma unroll
+  for (int i = threadIdx.x; i < kRows * chunks; i += kThreads) {
+    int r = i / chunks, col = (i % chunks) * 8;
+    bool full = r < rows;
+    // A zero fill reads nothing, but the address must still be valid.
+    const T *s = full ? src + r * stride + col : src;
+    cpAsync16(dst + r * Tile<HD>::ld + col, s, full);
+  }
+}
+
+/// grid (ceil(T / 64), B * heads). Queries are read from `out` (prepared
+/// there by the prep kernel) and the results are written over them.
+template <class T, int HD>
+__global__ void __launch_bounds__(kThreads)
+    flashMmaKernel(AttnCfg c, const T *kCache, const T *vCache, T *out,
+                   int64_t T_, const int64_t *pos0) {
+  using L = Tile<HD>;
+  extern __shared__ __align__(128) unsigned char flashMmaSmem[];
+  T *Qs = reinterpret_cast<T *>(flashMmaSmem);
+  T *Ks = Qs + L::elems;     // two buffers
+  T *Vs = Ks + 2 * L::elems; // two buffers
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int grp = lane >> 2, quad = lane & 3; // fragment row, column pair
+
+  int64_t qTile = int64_t(gridDim.x) - 1 - blockIdx.x;
+  int64_t h = blockIdx.y % c.heads, b = blockIdx.y / c.heads;
+  int64_t kvh = h / (c.heads / c.kvHeads);
+  int64_t t0 = qTile * kRows;
+  int64_t p0 = *pos0;
+  int64_t keyEnd = p0 + T_;
+  int qRows = int(min(int64_t(kRows), T_ - t0));
+  int64_t qStride = int64_t(c.heads) * HD;
+  T *qBase = out + (b * T_ + t0) * qStride + h * HD;
+  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
+  const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
+
+  // Keys any row of this tile sees: [kLo, kHi).
+  int64_t first = p0 + t0, last = first + qRows - 1;
+  int64_t kLo = c.window > 0 ? max(int64_t(0), first - c.window + 1) : 0;
+  int64_t kHi = c.causal ? last + 1 : keyEnd;
+  int64_t ktBegin = kLo / kRows * kRows;
+  int tiles = int((kHi - ktBegin + kRows - 1) / kRows);
+
+  auto loadKV = [&](int i, int buf) {
+    int64_t kt = ktBegin + int64_t(i) * kRows;
+    int rows = int(min(int64_t(kRows), keyEnd - kt));
+    loadTile<HD>(Ks + buf * L::elems, K + kt * HD, HD, rows);
+    loadTile<HD>(Vs + buf * L::elems, V + kt * HD, HD, rows);
+  };
+  loadTile<HD>(Qs, qBase, qStride, qRows);
+  loadKV(0, 0);
+  cpAsyncCommit();
+
+  float o[HD / 8][4];
+#pragma unroll
+  for (int n = 0; n < HD / 8; ++n)
+    o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
+  uint32_t qf[HD / 16][4];
+  const float scaleLog2 = c.scale * kLog2e;
+
+  for (int i = 0; i < tiles; ++i) {
+    const int buf = i & 1;
+    if (i + 1 < tiles)
+      loadKV(i + 1, buf ^ 1);
+    cpAsyncCommit(); // maybe empty: keeps "all but the newest" meaning tile i
+    cpAsyncWaitAllButOne();
+    __syncthreads();
+    if (i == 0) {
+#pragma unroll
+      for (int k = 0; k < HD / 16; ++k) {
+        int row = warp * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
+        int col = k * 16 + (lane >> 4) * 8;
+        ldmatrixX4(qf[k], Qs + row * L::ld + col);
+      }
+    }
+    const T *Kt = Ks + buf * L::elems, *Vt = Vs + buf * L::elems;
+
+    // S = Q K^T: s[j] is keys 8j..8j+7 of this warp's 16 rows; element e
+    // is row grp + 8 (e >> 1), key 8j + 2 quad + (e & 1).
+    float s[kRows / 8][4];
+#pragma unroll
+    for (int j = 0; j < kRows / 8; ++j)
+      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+#pragma unroll
+    for (int k = 0; k < HD / 16; ++k) {
+#pragma unroll
+      for (int p = 0; p < kRows / 16; ++p) {
+        uint32_t kb[4];
+        int key = p * 16 + (lane & 7) + (lane >> 4) * 8;
+        int col = k * 16 + ((lane >> 3) & 1) * 8;
+        ldmatrixX4(kb, Kt + key * L::ld + col);
+        mma16816<T>(s[2 * p], qf[k], kb[0], kb[1]);
+        mma16816<T>(s[2 * p + 1], qf[k], kb[2], kb[3]);
+      }
+    }
+
+    // Scores in log2 units, then the mask where the tile needs one.
+    int64_t kt = ktBegin + int64_t(i) * kRows;
+#pragma unroll
+    for (int j = 0; j < kRows / 8; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        s[j][e] =
+            c.softcap != 0.0f
+                ? c.softcap * tanhf(s[j][e] * c.scale / c.softcap) * kLog2e
+                : s[j][e] * scaleLog2;
+    bool masked = c.window > 0 || kt + kRows > keyEnd ||
+                  (c.causal && kt + kRows - 1 > first);
+    if (masked) {
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        KeyRange vis = visible(c, first + warp * 16 + grp + 8 * r, keyEnd);
+        vis.hi = min(vis.hi, keyEnd);
+#pragma unroll
+        for (int j = 0; j < kRows / 8; ++j)
+#pragma unroll
+          for (int e = 2 * r; e < 2 * r + 2; ++e) {
+            int64_t key = kt + 8 * j + 2 * quad + (e & 1);
+            if (key < vis.lo || key >= vis.hi)
+              s[j][e] = -INFINITY;
+          }
+      }
+    }
+
+    // Online softmax; the 4 lanes of a quad group share each row.
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int j = 0; j < kRows / 8; ++j)
+        mx = fmaxf(mx, fmaxf(s[j][2 * r], s[j][2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      float mNew = fmaxf(m[r], mx);
+      // A row with no visible key yet keeps zeros (and no NaN).
+      float base = mNew == -INFINITY ? 0.0f : mNew;
+      float corr = exp2f(m[r] - base);
+      m[r] = mNew;
+      float sum = 0.0f;
+#pragma unroll
+      for (int j = 0; j < kRows / 8; ++j)
+#pragma unroll
+        for (int e = 2 * r; e < 2 * r + 2; ++e) {
+          s[j][e] = exp2f(s[j][e] - base);
+          sum += s[j][e];
+        }
+      l[r] = l[r] * corr + sum; // this lane's share; summed at the end
+#pragma unroll
+      for (int n = 0; n < HD / 8; ++n) {
+        o[n][2 * r] *= corr;
+        o[n][2 * r + 1] *= corr;
+      }
+    }
+
+    // O += P V. P's fragment for keys 16kk..16kk+15 is s[2kk], s[2kk+1].
+#pragma unroll
+    for (int kk = 0; kk < kRows / 16; ++kk) {
+      uint32_t pa[4] = {pack2<T>(s[2 * kk][0], s[2 * kk][1]),
+                        pack2<T>(s[2 * kk][2], s[2 * kk][3]),
+                        pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                        pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+      for (int q = 0; q < HD / 16; ++q) {
+        uint32_t vb[4];
+        int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
+        int col = q * 16 + (lane >> 4) * 8;
+        ldmatrixX4Trans(vb, Vt + key * L::ld + col);
+        mma16816<T>(o[2 * q], pa, vb[0], vb[1]);
+        mma16816<T>(o[2 * q + 1], pa, vb[2], vb[3]);
+      }
+    }
+    __syncthreads(); // Iteration i + 1 prefetches tile i + 2 into `buf`.
+  }
+
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    float sum = l[r];
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    int row = warp * 16 + grp + 8 * r;
+    if (row >= qRows)
+      continue;
+    // Every query sees at least one key (its own, when causal): sum > 0.
+    float inv = 1.0f / sum;
+    T *dst = qBase + int64_t(row) * qStride + 2 * quad;
+#pragma unroll
+    for (int n = 0; n < HD / 8; ++n) {
+      uint32_t v = pack2<T>(o[n][2 * r] * inv, o[n][2 * r + 1] * inv);
+      *reinterpret_cast<uint32_t *>(dst + 8 * n) = v;
+    }
+  }
+}
+
+template <class T, int HD>
+bool launch(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc, T *out,
+            int64_t B, int64_t T_) {
+  constexpr size_t smem = Tile<HD>::bytes;
+  static bool configured = false;
+  if (!configured) {
+    if (cudaFuncSetAttribute(flashMmaKernel<T, HD>,
+                             cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             int(smem)) != cudaSuccess) {
+      (void)cudaGetLastError();
+      return false;
+    }
+    configured = true;
+  }
+  dim3 grid(unsigned((T_ + kRows - 1) / kRows), unsigned(B * c.heads));
+  flashMmaKernel<T, HD>
+      <<<grid, kThreads, smem, g->stream>>>(c, kc, vc, out, T_, g->pos);
+  g->noteLaunch("olmg_attention (flash prefill)");
+  return true;
+}
+
+} // namespace
+
+template <class T>
+bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
+                           const T *vCache, T *out, int64_t B, int64_t T_) {
+  if constexpr (std::is_same<T, float>::value) {
+    return false;
+  } else {
+    if (!aligned16({kCache, vCache, out}) || B * c.heads > 65535)
+      return false;
+    if (c.hd == 64)
+      return launch<T, 64>(g, c, kCache, vCache, out, B, T_);
+    if (c.hd == 128)
+      return launch<T, 128>(g, c, kCache, vCache, out, B, T_);
+    return false;
+  }
+}
+
+template bool launchFlashPrefillMma<float>(OlmgContext *, const AttnCfg &,
+                                           const float *, const float *,
+                                           float *, int64_t, int64_t);
+template bool launchFlashPrefillMma<__nv_bfloat16>(
+    OlmgContext *, const AttnCfg &, const __nv_bfloat16 *,
+    const __nv_bfloat16 *, __nv_bfloat16 *, int64_t, int64_t);
+template bool launchFlashPrefillMma<__half>(OlmgContext *, const AttnCfg &,
+                                            const __half *, const __half *,
+                                            __half *, int64_t, int64_t);
+
+} // namespace olmrt::cuda
