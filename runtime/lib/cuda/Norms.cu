@@ -83,6 +83,24 @@ int vecThreads(int64_t packs) {
   return int(t < 256 ? t : 256);
 }
 
+/// This thread's packs of a row (pack j = threadIdx.x + c * blockDim.x),
+/// widened to float; zeros where j >= packs.
+template <class T>
+__device__ __forceinline__ void loadRow(const T *xr, int64_t packs,
+                                        float (&v)[kMaxPacks][Pack<T>::N]) {
+  constexpr int N = Pack<T>::N;
+#pragma unroll
+  for (int c = 0; c < kMaxPacks; ++c) {
+    int64_t j = threadIdx.x + int64_t(c) * blockDim.x;
+    Pack<T> p;
+    if (j < packs)
+      p = ldPack(xr + j * N);
+#pragma unroll
+    for (int k = 0; k < N; ++k)
+      v[c][k] = j < packs ? ld(&p.e[k]) : 0.0f;
+  }
+}
+
 template <class T>
 __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
                                  float eps, float wOffset) {
@@ -91,19 +109,13 @@ __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
   T *yr = y + int64_t(blockIdx.x) * packs * N;
   float v[kMaxPacks][N];
+  loadRow(xr, packs, v);
   float s = 0.0f;
 #pragma unroll
-  for (int c = 0; c < kMaxPacks; ++c) {
-    int64_t j = threadIdx.x + int64_t(c) * blockDim.x;
-    if (j < packs) {
-      Pack<T> p = ldPack(xr + j * N);
+  for (int c = 0; c < kMaxPacks; ++c)
 #pragma unroll
-      for (int k = 0; k < N; ++k) {
-        v[c][k] = ld(&p.e[k]);
-        s += v[c][k] * v[c][k];
-      }
-    }
-  }
+    for (int k = 0; k < N; ++k)
+      s += v[c][k] * v[c][k];
   float meanSq = blockSum(s, red) / float(packs * N);
   float r = 1.0f / sqrtf(meanSq + eps);
 #pragma unroll
@@ -134,19 +146,13 @@ __global__ void layernormVecKernel(const T *x, const T *w, const T *b, T *y,
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
   T *yr = y + int64_t(blockIdx.x) * packs * N;
   float v[kMaxPacks][N];
+  loadRow(xr, packs, v);
   float s = 0.0f;
 #pragma unroll
-  for (int c = 0; c < kMaxPacks; ++c) {
-    int64_t j = threadIdx.x + int64_t(c) * blockDim.x;
-    if (j < packs) {
-      Pack<T> p = ldPack(xr + j * N);
+  for (int c = 0; c < kMaxPacks; ++c)
 #pragma unroll
-      for (int k = 0; k < N; ++k) {
-        v[c][k] = ld(&p.e[k]);
-        s += v[c][k];
-      }
-    }
-  }
+    for (int k = 0; k < N; ++k)
+      s += v[c][k];
   float D = float(packs * N);
   float mean = blockSum(s, red) / D;
   float q = 0.0f;
