@@ -109,6 +109,9 @@ LogicalResult MatmulOp::verify() {
   if (getResidual() && getResidual().getType() != getResult().getType())
     return emitOpError("residual must have the result's type ")
            << getResult().getType() << ", got " << getResidual().getType();
+  if (getResidual() && getActivation())
+    return emitOpError("takes a residual or an activation, not both: the "
+                       "residual would be added before the activation");
   return success();
 }
 

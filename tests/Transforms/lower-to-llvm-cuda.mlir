@@ -39,7 +39,7 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 // CHECK: module attributes {gpu.container_module, olm.device_kernels = [{args = 4 : i64, elements_per_thread = 8 : i64, name = "olmx_fused_0"}]}
 // CHECK-NOT: olm.model
 // CHECK-DAG: llvm.func @olmg_embedding(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, f32)
-// CHECK-DAG: llvm.func @olmg_matmul(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i32, i32)
+// CHECK-DAG: llvm.func @olmg_matmul(!llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i64, i64, i32, i32, i32, i64)
 // CHECK-DAG: llvm.func @olmg_activation(!llvm.ptr, !llvm.ptr, !llvm.ptr, i64, i32)
 // CHECK-DAG: llvm.func @olmg_launch(!llvm.ptr, i32, i64, i32, !llvm.ptr)
 
@@ -74,7 +74,10 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 // CHECK: %[[DEV:.*]] = llvm.load %[[DEVP]] : !llvm.ptr -> !llvm.ptr
 // CHECK: llvm.call @olmg_embedding(%[[DEV]],
 // CHECK: %[[F0:.*]] = llvm.mlir.constant(0 : i32) : i32
-// CHECK: llvm.call @olmg_matmul(%[[DEV]], {{.*}}, %[[F0]]) :
+// No activation (-1); rows of y are N = 16 apart.
+// CHECK: %[[NOACT:.*]] = llvm.mlir.constant(-1 : i32) : i32
+// CHECK: %[[LD:.*]] = llvm.mlir.constant(16 : i64) : i64
+// CHECK: llvm.call @olmg_matmul(%[[DEV]], {{.*}}, %[[F0]], %[[NOACT]], %[[LD]]) :
 // CHECK: llvm.call @olmg_activation(%[[DEV]],
 // CHECK: %[[ARGS:.*]] = llvm.alloca %{{.*}} x !llvm.ptr
 // CHECK: %[[K0:.*]] = llvm.mlir.constant(0 : i32) : i32
@@ -84,7 +87,7 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 // CHECK-NEXT: llvm.call @olmg_launch(%[[DEV]], %[[K0]], %[[NE]], %[[NA]], %[[ARGS]])
 // The output head writes the float32 logits: y_f32 = 1.
 // CHECK: %[[F1:.*]] = llvm.mlir.constant(1 : i32) : i32
-// CHECK: llvm.call @olmg_matmul(%[[DEV]], {{.*}}, %[[F1]]) :
+// CHECK: llvm.call @olmg_matmul(%[[DEV]], {{.*}}, %[[F1]], %{{.*}}, %{{.*}}) :
 // CHECK: llvm.return
 
 // Decode launches the same kernel.

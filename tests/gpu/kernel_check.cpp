@@ -156,11 +156,20 @@ void checkPosEmbedding(OlmgContext &g, int64_t B, int64_t T, int64_t D,
   report(name, dt, relError(dOut.download(), ref));
 }
 
+const char *actName(int kind);
+
+/// act >= 0 applies an activation (OLMK_ACT_*) to the product; ldy > N
+/// writes y with padded rows (the logits' layout on the cuda target), and
+/// only the first N of each row are compared.
 void checkMatmul(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
-                 bool accumulate, bool yF32) {
+                 bool accumulate, bool yF32, int act = -1, int64_t ldy = 0) {
+  if (ldy < N)
+    ldy = N;
   std::string name = "matmul " + std::to_string(M) + "x" + std::to_string(N) +
                      "x" + std::to_string(K) + (bias ? " bias" : "") +
-                     (accumulate ? " acc" : "") + (yF32 ? " y_f32" : "");
+                     (accumulate ? " acc" : "") + (yF32 ? " y_f32" : "") +
+                     (act >= 0 ? std::string(" ") + actName(act) : "") +
+                     (ldy != N ? " ldy " + std::to_string(ldy) : "");
   if (!wanted(name))
     return;
   DType dt = g.dtype;
@@ -175,18 +184,25 @@ void checkMatmul(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   std::vector<float> ref = y0;
   olmk_matmul(x.data(), w.data(), bias ? b.data() : nullptr, ref.data(), M, N,
               K, accumulate);
-  Buf dX(dt, x.size()), dW(dt, w.size()), dB(dt, b.size()), dY(yt, ref.size());
+  if (act >= 0)
+    olmk_activation(ref.data(), M * N, act);
+  Buf dX(dt, x.size()), dW(dt, w.size()), dB(dt, b.size()),
+      dY(yt, size_t(M * ldy));
   dX.upload(x);
   dW.upload(w);
   dB.upload(b);
   if (accumulate)
     dY.upload(y0);
   olmg_matmul(&g, dX.p, dW.p, bias ? dB.p : nullptr, dY.p, M, N, K,
-              accumulate, yF32);
+              accumulate, yF32, act, ldy);
   synchronize(&g);
+  std::vector<float> y = dY.download(), dense(size_t(M * N));
+  for (int64_t r = 0; r < M; ++r)
+    std::copy(y.begin() + r * ldy, y.begin() + r * ldy + N,
+              dense.begin() + r * N);
   // bf16 out: rounding of y itself (~2^-9) dominates; f32 out keeps the
   // float32-accumulation error only.
-  report(name, dt, relError(dY.download(), ref));
+  report(name, dt, relError(dense, ref));
 }
 
 void checkRmsnorm(OlmgContext &g, int64_t M, int64_t D, float wOffset,
@@ -515,7 +531,7 @@ void runTimings() {
     x.upload(randomVec(x.n));
     w.upload(randomVec(w.n, 0.02f));
     double ms = timeIt(g, [&] {
-      olmg_matmul(&g, x.p, w.p, nullptr, y.p, M, N, K, 0, 0);
+      olmg_matmul(&g, x.p, w.p, nullptr, y.p, M, N, K, 0, 0, -1, N);
     }, 50);
     std::printf("matmul %lldx%lldx%lld: %.4f ms (%.0f GB/s of weights, %.1f "
                 "TFLOP/s)\n",
@@ -553,6 +569,17 @@ void runAll(DType dt) {
   // chunks of rows for the 50257-wide f32 one (GPT-2's logits).
   checkMatmul(g, 1400, 50257, 32, false, false, true);
   checkMatmul(g, 100, 1001, 64, true, false, false);
+  // Activations in (or after) the product: the GELU epilogue must be the
+  // tanh approximation, erf-GELU and SiLU run as a kernel after it.
+  for (int act = 0; act < 4; ++act) {
+    checkMatmul(g, 256, 3072, 768, true, false, false, act);
+    checkMatmul(g, 1, 3072, 768, act % 2 == 0, false, false, act);
+  }
+  // Logits with rows padded to 16 bytes (GPT-2's vocabulary): prefill,
+  // decode, and a bias.
+  checkMatmul(g, 1400, 50257, 32, false, false, true, -1, 50260);
+  checkMatmul(g, 1, 50257, 64, false, false, true, -1, 50260);
+  checkMatmul(g, 3, 1001, 64, true, false, true, -1, 1004);
   checkRmsnorm(g, 33, 2048, 0.0f, false);
   checkRmsnorm(g, 7, 4096, 1.0f, true);
   checkRmsnorm(g, 5, 96, 0.0f, false);

@@ -44,7 +44,7 @@ static float invFreq[TWIN_HD / 2];
 #define EMB(ids, t, out, M) olmg_embedding(G ids, t, out, M, TWIN_D, 1.0f)
 #define RMS(x, w, y, M) olmg_rmsnorm(G x, w, y, M, TWIN_D, 1e-5f, 0.0f)
 #define MATMUL(x, w, b, y, M, N, K, acc, f32)                                  \
-  olmg_matmul(G x, w, b, y, M, N, K, acc, f32)
+  olmg_matmul(G x, w, b, y, M, N, K, acc, f32, -1, N)
 #define GATED(gu, out, M) olmg_gated_activation(G gu, out, M, TWIN_F, 3)
 #define ATTN(qkv, kc, vc, out, B, T, pos0)                                     \
   olmg_attention(G icfg, fcfg, invFreq, qkv, kc, vc, out, B, T, pos0, NULL,   \

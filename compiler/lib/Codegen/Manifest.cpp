@@ -2,6 +2,7 @@
 #include "olm/Dialect/OLMOps.h"
 #include "olmc/Codegen/CpuCodegen.h"
 #include "olmc/Codegen/CudaCodegen.h"
+#include "olmc/Codegen/LogitsLayout.h"
 #include "olmrt/GeneratedABI.h"
 
 #include <set>
@@ -50,8 +51,8 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
                    const CudaTarget *device, const std::string &olmcVersion) {
   auto model = *planned.getOps<olm::ModelOp>().begin();
   Block &body = model.getBody().front();
-  auto logits = cast<RankedTensorType>(
-      cast<olm::YieldOp>(body.getTerminator()).getValues()[0].getType());
+  Value result = cast<olm::YieldOp>(body.getTerminator()).getValues()[0];
+  auto logits = cast<RankedTensorType>(result.getType());
 
   json m;
   m["olmc_version"] = olmcVersion;
@@ -61,6 +62,7 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
   m["model"] = {{"name", model.getSymName().str()},
                 {"dtype", dtype},
                 {"vocab", logits.getDimSize(2)},
+                {"logits_row_stride", logitsRowStride(result, device)},
                 {"max_seq", intAttr(model, "olm.max_seq")},
                 {"max_batch", intAttr(model, "olm.max_batch")}};
   if (device)

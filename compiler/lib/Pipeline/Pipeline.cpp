@@ -33,10 +33,12 @@ const std::vector<Phase> &compilePhases() {
          pm.addNestedPass<olm::ModelOp>(createDecomposeLayers());
        }},
       {"fused",
-       "residual adds folded into the matmuls that produce them "
-       "(olm-fuse-matmul-residual), chains of elementwise work fused into "
-       "olm.fused ops (olm-fuse-elementwise)",
+       "activations folded into the matmuls that feed them "
+       "(olm-fuse-matmul-activation), residual adds folded into the "
+       "matmuls that produce them (olm-fuse-matmul-residual), chains of "
+       "elementwise work fused into olm.fused ops (olm-fuse-elementwise)",
        [](PassManager &pm, const CompileOptions &) {
+         pm.addNestedPass<olm::ModelOp>(createFuseMatmulActivation());
          pm.addNestedPass<olm::ModelOp>(createFuseMatmulResidual());
          pm.addNestedPass<olm::ModelOp>(createFuseElementwise());
        }},

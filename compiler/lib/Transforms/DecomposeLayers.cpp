@@ -255,7 +255,7 @@ private:
   Value matmul(OpBuilder &b, Location loc, Value x, Value w, Value bias) {
     int64_t n = cast<RankedTensorType>(w.getType()).getDimSize(0);
     return MatmulOp::create(b, loc, activation(x, n), x, w, bias,
-                            /*residual=*/Value());
+                            /*residual=*/Value(), /*activation=*/StringAttr());
   }
 
   Value linear(OpBuilder &b, LinearOp op) {

@@ -26,7 +26,7 @@ MatmulOp fusableProduct(arith::AddFOp add, Value &residual) {
   for (unsigned i = 0; i < 2; ++i) {
     auto m = add->getOperand(i).getDefiningOp<MatmulOp>();
     Value other = add->getOperand(1 - i);
-    if (!m || m.getResidual() || !m->hasOneUse() ||
+    if (!m || m.getResidual() || m.getActivation() || !m->hasOneUse() ||
         other.getType() != m.getResult().getType())
       continue;
     residual = other;
@@ -57,7 +57,7 @@ struct FuseMatmulResidualPass
       OpBuilder b(add);
       auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(),
                                     m.getInput(), m.getWeight(), m.getBias(),
-                                    residual);
+                                    residual, /*activation=*/StringAttr());
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       add.replaceAllUsesWith(fused.getResult());
       add.erase();

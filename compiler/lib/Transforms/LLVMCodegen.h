@@ -423,6 +423,9 @@ private:
       call("olmk_matmul",
            {*x, *w, bias, out, rows, i64c(features(m.getResult())),
             i64c(features(m.getInput())), i32c(*accumulate)});
+      if (std::optional<StringRef> act = m.getActivation())
+        call("olmk_activation", {out, elements(m.getResult()),
+                                 i32c(activationKind(*act))});
       return success();
     }
     if (auto n = dyn_cast<RMSNormPrimOp>(op)) {

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LLVMCodegen.h"
+#include "olmc/Codegen/LogitsLayout.h"
 
 namespace olmc {
 namespace lowering {
@@ -63,10 +64,14 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
     FailureOr<int32_t> accumulate = prepareResidual(m, out);
     if (failed(accumulate))
       return failure();
+    int32_t act = m.getActivation() ? activationKind(*m.getActivation())
+                                    : -1;
+    int64_t ldy = isOutput ? logitsRowStride(result, /*cuda=*/true)
+                           : features(m.getResult());
     call("olmg_matmul", {devicePtr, *x, *w, bias, out, rows,
                          i64c(features(m.getResult())),
                          i64c(features(m.getInput())), i32c(*accumulate),
-                         toF32});
+                         toF32, i32c(act), i64c(ldy)});
     return success();
   }
   if (auto n = dyn_cast<RMSNormPrimOp>(op)) {

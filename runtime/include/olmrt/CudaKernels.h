@@ -45,12 +45,14 @@ void olmg_pos_embedding_add(OlmgContext *g, const void *x, const void *table,
                             void *out, int64_t B, int64_t T, int64_t D,
                             int64_t pos0, int64_t offset);
 
-/// y[M, N] (=|+=) x[M, K] * w[N, K]^T + bias[N]; bias may be null;
-/// accumulate != 0 adds into y (the residual as cuBLASLt's C operand).
-/// y_f32 != 0: y is float32 (the logits), else the compute dtype.
+/// y[M, N] (=|+=) act(x[M, K] * w[N, K]^T + bias[N]); bias may be null;
+/// accumulate != 0 adds into y (the residual as cuBLASLt's C operand; then
+/// act < 0). act: -1 none, else a kind as olmg_activation. y_f32 != 0: y
+/// is float32 (the logits), else the compute dtype. Rows of y are ldy >= N
+/// elements apart.
 void olmg_matmul(OlmgContext *g, const void *x, const void *w,
                  const void *bias, void *y, int64_t M, int64_t N, int64_t K,
-                 int32_t accumulate, int32_t y_f32);
+                 int32_t accumulate, int32_t y_f32, int32_t act, int64_t ldy);
 
 /// y = x / sqrt(mean(x^2) + eps) * (w + w_offset), in float32. x may be y.
 void olmg_rmsnorm(OlmgContext *g, const void *x, const void *w, void *y,

@@ -30,7 +30,7 @@
 
 namespace olmrt {
 
-inline constexpr int32_t kDeviceBackendVersion = 1;
+inline constexpr int32_t kDeviceBackendVersion = 2;
 
 /// One generated kernel of the artifact's device code (manifest
 /// device_kernels; olmg_launch's index is the position in the list).
@@ -56,6 +56,8 @@ struct DeviceProgramSpec {
 /// compute dtype as it uploads them).
 struct DeviceSessionSpec {
   int64_t vocab = 0;
+  /// Floats between rows of the logits the entry points write (>= vocab).
+  int64_t logitsRowStride = 0;
   int64_t maxSeq = 0;
   int64_t maxBatch = 0;
   int64_t arenaBytes = 0;

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-enum { kOlmxAbiVersion = 2 };
+enum { kOlmxAbiVersion = 3 };
 
 typedef struct OlmxRunContext {
   /// One pointer per manifest weight, in manifest order, each holding the
@@ -37,7 +37,8 @@ typedef struct OlmxRunContext {
   void *kv_cache;
   /// Token ids [batch, seq], validated by the runtime (< vocab).
   const int32_t *ids;
-  /// Output logits [batch, seq, vocab].
+  /// Output logits [batch, seq, vocab], rows manifest
+  /// model.logits_row_stride floats apart (vocab unless padded).
   float *logits;
   /// Sizes of this call: batch <= max_batch, pos0 + seq <= max_seq.
   int64_t batch;

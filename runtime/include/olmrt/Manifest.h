@@ -34,12 +34,17 @@ struct ManifestLimits {
   /// Bytes of the activation arena and of the KV cache.
   static constexpr int64_t kMaxMemoryBytes = int64_t(1) << 40;
   static constexpr int64_t kMaxWeights = 1 << 20;
+  /// Floats of padding at the end of a row of logits.
+  static constexpr int64_t kMaxLogitsPadding = 64;
 };
 
 struct ManifestModel {
   std::string name;
   std::string dtype;
   int64_t vocab = 0;
+  /// Floats from one row of the entry points' logits to the next (>= vocab;
+  /// the cuda target pads rows written by a GEMM to 16 bytes).
+  int64_t logitsRowStride = 0;
   int64_t maxSeq = 0;
   int64_t maxBatch = 0;
 };

@@ -105,11 +105,14 @@ private:
   Graph &graphFor(int64_t batch);
   void step(int64_t batch);
   void copyIds(const int32_t *ids, int64_t n);
+  /// rows x vocab logits from the device (rows ld_ apart) to dense host
+  /// memory.
+  void copyLogits(float *host, const float *device, int64_t rows);
   void sync(const char *what);
   void destroyGraph(Graph &graph);
 
   std::unique_ptr<OlmgContext> g_;
-  int64_t vocab_, maxSeq_, maxBatch_;
+  int64_t vocab_, ld_, maxSeq_, maxBatch_; // ld_: logits row stride
   int64_t kvBytes_;
   OlmxEntryFn prefill_, decode_;
   void *weightBlock_ = nullptr;
@@ -209,7 +212,8 @@ private:
 
 CudaSession::CudaSession(const CudaProgram &program,
                          const DeviceSessionSpec &spec)
-    : vocab_(spec.vocab), maxSeq_(spec.maxSeq), maxBatch_(spec.maxBatch),
+    : vocab_(spec.vocab), ld_(std::max(spec.logitsRowStride, spec.vocab)),
+      maxSeq_(spec.maxSeq), maxBatch_(spec.maxBatch),
       kvBytes_(spec.kvCacheBytes), prefill_(spec.prefill),
       decode_(spec.decode) {
   g_ = std::make_unique<OlmgContext>(program.dtype(), spec.maxBatch);
@@ -226,7 +230,7 @@ CudaSession::CudaSession(const CudaProgram &program,
       deviceAlloc(size_t(maxBatch_ * (maxSeq_ + 1)) * sizeof(int32_t),
                   "the generated tokens"));
   stepLogits_ = static_cast<float *>(deviceAlloc(
-      size_t(maxBatch_ * vocab_) * sizeof(float), "the decode logits"));
+      size_t(maxBatch_ * ld_) * sizeof(float), "the decode logits"));
 }
 
 CudaSession::~CudaSession() {
@@ -317,6 +321,13 @@ void CudaSession::copyIds(const int32_t *ids, int64_t n) {
         "copying token ids to the device");
 }
 
+void CudaSession::copyLogits(float *host, const float *device, int64_t rows) {
+  size_t row = size_t(vocab_) * sizeof(float);
+  check(cudaMemcpy2DAsync(host, row, device, size_t(ld_) * sizeof(float), row,
+                          size_t(rows), cudaMemcpyDeviceToHost, g_->stream),
+        "copying the logits to the host");
+}
+
 void CudaSession::runEntry(OlmxEntryFn fn, const char *name, int64_t batch,
                            int64_t seq, int64_t pos0, float *logits) {
   OlmxRunContext ctx{};
@@ -337,7 +348,7 @@ void CudaSession::runEntry(OlmxEntryFn fn, const char *name, int64_t batch,
 }
 
 void CudaSession::enqueuePrefill(int64_t batch, int64_t seq, int64_t pos0) {
-  size_t need = size_t(batch * seq * vocab_);
+  size_t need = size_t(batch * seq * ld_);
   if (need > prefillLogitsFloats_) {
     sync("before growing the logits buffer");
     if (prefillLogits_)
@@ -359,17 +370,14 @@ void CudaSession::prefill(const int32_t *ids, int64_t batch, int64_t seq,
   copyIds(ids, batch * seq);
   enqueuePrefill(batch, seq, pos0);
   if (logits)
-    check(cudaMemcpyAsync(logits, prefillLogits_,
-                          size_t(batch * seq * vocab_) * sizeof(float),
-                          cudaMemcpyDeviceToHost, g_->stream),
-          "copying the logits to the host");
+    copyLogits(logits, prefillLogits_, batch * seq);
   sync("prefill");
 }
 
 void CudaSession::enqueueStep(int64_t batch) {
   // pos0 reaches the host code as 0: the kernels read g->pos.
   runEntry(decode_, "decode", batch, 1, 0, stepLogits_);
-  argmaxToIds(g_.get(), stepLogits_, vocab_, 0, batch, vocab_, ids_, tokens_,
+  argmaxToIds(g_.get(), stepLogits_, ld_, 0, batch, vocab_, ids_, tokens_,
               maxSeq_ + 1, 1);
   advancePosition(g_.get());
   g_->takeError();
@@ -431,10 +439,7 @@ void CudaSession::decode(const int32_t *ids, int64_t batch, int64_t pos0,
   setPosition(g_.get(), pos0);
   step(batch);
   if (logits)
-    check(cudaMemcpyAsync(logits, stepLogits_,
-                          size_t(batch * vocab_) * sizeof(float),
-                          cudaMemcpyDeviceToHost, g_->stream),
-          "copying the logits to the host");
+    copyLogits(logits, stepLogits_, batch);
   sync("decode");
 }
 
@@ -453,19 +458,16 @@ void CudaSession::generateGreedy(const int32_t *prompt, int64_t batch,
   enqueuePrefill(batch, seq, 0);
   if (allLogits)
     for (int64_t b = 0; b < batch; ++b)
-      check(cudaMemcpyAsync(allLogits + b * rows * vocab_,
-                            prefillLogits_ + b * seq * vocab_,
-                            size_t(seq * vocab_) * sizeof(float),
-                            cudaMemcpyDeviceToHost, g_->stream),
-            "copying the logits to the host");
+      copyLogits(allLogits + b * rows * vocab_, prefillLogits_ + b * seq * ld_,
+                 seq);
   if (newTokens == 0) {
     sync("prefill");
     return;
   }
   // First new token: argmax of each sequence's last prompt position, into
   // ids_ (fed to the first decode step) and tokens_[b, seq] (pos is 0).
-  argmaxToIds(g_.get(), prefillLogits_, seq * vocab_, (seq - 1) * vocab_,
-              batch, vocab_, ids_, tokens_, maxSeq_ + 1, seq);
+  argmaxToIds(g_.get(), prefillLogits_, seq * ld_, (seq - 1) * ld_, batch,
+              vocab_, ids_, tokens_, maxSeq_ + 1, seq);
   setPosition(g_.get(), seq);
   std::unique_ptr<PinnedBuffer> stepLogits;
   if (allLogits && steps > 0)
@@ -474,11 +476,8 @@ void CudaSession::generateGreedy(const int32_t *prompt, int64_t batch,
   for (int64_t i = 0; i < steps; ++i) {
     step(batch);
     if (stepLogits)
-      check(cudaMemcpyAsync(static_cast<float *>(stepLogits->data()) +
-                                i * batch * vocab_,
-                            stepLogits_, size_t(batch * vocab_) * sizeof(float),
-                            cudaMemcpyDeviceToHost, g_->stream),
-            "copying the logits to the host");
+      copyLogits(static_cast<float *>(stepLogits->data()) + i * batch * vocab_,
+                 stepLogits_, batch);
   }
   std::vector<int32_t> tokens(size_t(batch * (maxSeq_ + 1)));
   check(cudaMemcpyAsync(tokens.data(), tokens_, tokens.size() * sizeof(int32_t),
@@ -521,8 +520,8 @@ double CudaSession::timeDecode(const int32_t *ids, int64_t batch, int64_t seq,
   resetCache();
   copyIds(ids, batch * seq);
   enqueuePrefill(batch, seq, 0);
-  argmaxToIds(g_.get(), prefillLogits_, seq * vocab_, (seq - 1) * vocab_,
-              batch, vocab_, ids_, tokens_, maxSeq_ + 1, seq);
+  argmaxToIds(g_.get(), prefillLogits_, seq * ld_, (seq - 1) * ld_, batch,
+              vocab_, ids_, tokens_, maxSeq_ + 1, seq);
   setPosition(g_.get(), seq);
   Graph &graph = graphFor(batch); // Captured outside the timed region.
   check(cudaEventRecord(start_, g_->stream), "cudaEventRecord");

@@ -51,13 +51,14 @@ void *deviceAlloc(size_t bytes, const std::string &what);
 struct MatmulKey {
   int64_t m, n, k;
   int32_t accumulate, yF32, bias;
+  int32_t act; // the epilogue's activation (OLMK_ACT_*), -1 none
   int32_t alignX, alignW, alignY, alignBias;
   int64_t ldy; // y's row pitch in elements (n, or n padded: Matmul.cu)
   bool operator<(const MatmulKey &o) const {
-    return std::tie(m, n, k, accumulate, yF32, bias, alignX, alignW, alignY,
-                    alignBias, ldy) <
-           std::tie(o.m, o.n, o.k, o.accumulate, o.yF32, o.bias, o.alignX,
-                    o.alignW, o.alignY, o.alignBias, o.ldy);
+    return std::tie(m, n, k, accumulate, yF32, bias, act, alignX, alignW,
+                    alignY, alignBias, ldy) <
+           std::tie(o.m, o.n, o.k, o.accumulate, o.yF32, o.bias, o.act,
+                    o.alignX, o.alignW, o.alignY, o.alignBias, o.ldy);
   }
 };
 
@@ -67,6 +68,7 @@ struct MatmulPlan {
   cublasLtMatmulAlgo_t algo{};
   bool haveAlgo = false;   // false: the fallback kernel
   bool biasEpilogue = false;
+  bool actEpilogue = false;
 };
 
 /// A generated kernel (manifest device_kernels) resolved in the module.

@@ -17,11 +17,16 @@
 // no accumulation, outside capture) are therefore computed into a scratch
 // with the row pitch padded to 16 bytes, as two products (the columns up
 // to the last multiple of 16 bytes, then the few left), in chunks of rows
-// that keep the scratch under 256 MiB, and packed into y by a copy.
+// that keep the scratch under 256 MiB, and packed into y by a copy. The
+// logits avoid the copy: the compiler pads their rows (ldy, LogitsLayout.h)
+// and the two products write straight into them, in capture too.
+// An activation goes into the epilogue where cuBLASLt has the same
+// function (GELU: the tanh approximation; ReLU), else a kernel follows.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Common.cuh"
+#include "olmrt/CpuKernels.h" // OLMK_ACT_*
 
 using namespace olmrt::cuda;
 
@@ -61,12 +66,21 @@ MatmulPlan makePlan(OlmgContext *g, const MatmulKey &key) {
                                          &tb, sizeof tb),
           "matmul TRANSB");
   p.biasEpilogue = key.bias && !key.yF32;
-  if (p.biasEpilogue) {
+  p.actEpilogue = key.act >= 0;
+  if (p.biasEpilogue || p.actEpilogue) {
     cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+    if (key.act == OLMK_ACT_GELU_TANH)
+      epilogue = p.biasEpilogue ? CUBLASLT_EPILOGUE_GELU_BIAS
+                                : CUBLASLT_EPILOGUE_GELU;
+    else if (key.act == OLMK_ACT_RELU)
+      epilogue = p.biasEpilogue ? CUBLASLT_EPILOGUE_RELU_BIAS
+                                : CUBLASLT_EPILOGUE_RELU;
     checkLt(cublasLtMatmulDescSetAttribute(
                 p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
                 sizeof epilogue),
             "matmul EPILOGUE");
+  }
+  if (p.biasEpilogue) {
     int32_t biasType = int32_t(dt);
     checkLt(cublasLtMatmulDescSetAttribute(
                 p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType,
@@ -147,10 +161,13 @@ __global__ void matmulFallbackKernel(const T *x, const T *w, const T *bias,
 }
 
 template <class T, class Y>
-__global__ void biasAddKernel(const T *bias, Y *y, int64_t M, int64_t N) {
+__global__ void biasAddKernel(const T *bias, Y *y, int64_t M, int64_t N,
+                              int64_t ldy) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < M * N;
-       i += int64_t(gridDim.x) * blockDim.x)
-    st(y + i, ld(y + i) + ld(bias + i % N));
+       i += int64_t(gridDim.x) * blockDim.x) {
+    int64_t r = i / N, c = i - r * N;
+    st(y + r * ldy + c, ld(y + r * ldy + c) + ld(bias + c));
+  }
 }
 
 template <class T>
@@ -172,14 +189,14 @@ void fallback(OlmgContext *g, const void *x, const void *w, const void *bias,
 
 template <class T>
 void biasAdd(OlmgContext *g, const void *bias, void *y, int64_t M, int64_t N,
-             int32_t yF32) {
+             int64_t ldy, int32_t yF32) {
   unsigned grid = gridFor(M * N, 256, g->smCount);
   if (yF32)
     biasAddKernel<T, float><<<grid, 256, 0, g->stream>>>(
-        static_cast<const T *>(bias), static_cast<float *>(y), M, N);
+        static_cast<const T *>(bias), static_cast<float *>(y), M, N, ldy);
   else
     biasAddKernel<T, T><<<grid, 256, 0, g->stream>>>(
-        static_cast<const T *>(bias), static_cast<T *>(y), M, N);
+        static_cast<const T *>(bias), static_cast<T *>(y), M, N, ldy);
 }
 
 /// y[r, :N] = src[r, :N] for rows `ld` elements apart in src.
@@ -208,8 +225,59 @@ MatmulPlan *planFor(OlmgContext *g, const MatmulKey &key) {
   return &it->second;
 }
 
-/// The padded-pitch path of the file comment; false when it does not apply
-/// (the caller then runs the product directly).
+/// y[:, :N] = x w^T with y's rows `ld` elements apart, ld * size a
+/// multiple of 16 bytes: the columns [0, n0) in one product and [n0, N) in
+/// another, n0 a multiple of 16 bytes of y (D's contiguous dimension is N,
+/// and only a length that divides into 16 bytes gets the vectorised (TMA)
+/// epilogues). False, with nothing enqueued, when cuBLASLt has no
+/// algorithm for the first product.
+bool splitProduct(OlmgContext *g, const void *x, const void *w, void *y,
+                  int64_t M, int64_t N, int64_t K, int64_t ld, int32_t y_f32) {
+  size_t ySize = y_f32 ? 4 : dtypeBytes(g->dtype);
+  int64_t per = int64_t(16 / ySize);
+  int64_t n0 = N / per * per;
+  if (n0 == 0 || K <= 0)
+    return false;
+  size_t wRow = size_t(K) * dtypeBytes(g->dtype);
+  for (int part = 0; part < 2; ++part) {
+    int64_t c0 = part ? n0 : 0, n = part ? N - n0 : n0;
+    if (n == 0)
+      continue;
+    const void *wc = static_cast<const char *>(w) + size_t(c0) * wRow;
+    void *yc = static_cast<char *>(y) + size_t(c0) * ySize;
+    MatmulKey key{M,
+                  n,
+                  K,
+                  0,
+                  y_f32 != 0,
+                  0,
+                  -1,
+                  alignmentOf(x),
+                  alignmentOf(wc),
+                  alignmentOf(yc),
+                  256,
+                  ld};
+    MatmulPlan *p = planFor(g, key);
+    if (!p || !p->haveAlgo) {
+      if (part == 0)
+        return false;
+      g->noteError("olmg_matmul: no cuBLASLt algorithm for the last " +
+                   std::to_string(n) + " columns of a split product");
+      return true;
+    }
+    float alpha = 1.0f, beta = 0.0f;
+    cublasStatus_t status = cublasLtMatmul(
+        g->lt, p->desc, &alpha, wc, p->a, x, p->b, &beta, yc, p->c, yc, p->c,
+        &p->algo, g->workspace, g->workspaceBytes, g->stream);
+    if (status != CUBLAS_STATUS_SUCCESS)
+      g->noteError(std::string("olmg_matmul: cublasLtMatmul: ") +
+                   cublasLtGetStatusName(status));
+  }
+  return true;
+}
+
+/// The padded-pitch path of the file comment, for a dense y; false when it
+/// does not apply (the caller then runs the product directly).
 bool matmulPitched(OlmgContext *g, const void *x, const void *w, void *y,
                    int64_t M, int64_t N, int64_t K, int32_t y_f32) {
   size_t ySize = y_f32 ? 4 : dtypeBytes(g->dtype);
@@ -236,48 +304,15 @@ bool matmulPitched(OlmgContext *g, const void *x, const void *w, void *y,
     g->pitchedBytes = bytes;
   }
   size_t xRow = size_t(K) * dtypeBytes(g->dtype);
-  size_t wRow = size_t(K) * dtypeBytes(g->dtype);
-  // The columns [0, n0) in one product and [n0, N) in another, n0 a multiple
-  // of 16 bytes of y: D's contiguous dimension is N, and only a length that
-  // divides into 16 bytes gets the vectorised (TMA) epilogues.
-  int64_t n0 = N / per * per;
-  if (n0 == 0)
-    return false;
   for (int64_t r0 = 0; r0 < M; r0 += rows) {
     int64_t m = std::min(rows, M - r0);
     const void *xc = static_cast<const char *>(x) + size_t(r0) * xRow;
-    for (int part = 0; part < 2; ++part) {
-      int64_t c0 = part ? n0 : 0, n = part ? N - n0 : n0;
-      if (n == 0)
-        continue;
-      const void *wc = static_cast<const char *>(w) + size_t(c0) * wRow;
-      void *yc = static_cast<char *>(g->pitched) + size_t(c0) * ySize;
-      MatmulKey key{m,
-                    n,
-                    K,
-                    0,
-                    y_f32 != 0,
-                    0,
-                    alignmentOf(xc),
-                    alignmentOf(wc),
-                    alignmentOf(yc),
-                    256,
-                    ld};
-      MatmulPlan *p = planFor(g, key);
-      if (!p || !p->haveAlgo) {
-        if (r0 == 0 && part == 0)
-          return false; // Nothing done yet: the direct product instead.
-        g->noteError("olmg_matmul: no cuBLASLt algorithm for part of a "
-                     "padded-pitch product");
-        return true;
-      }
-      float alpha = 1.0f, beta = 0.0f;
-      cublasStatus_t status = cublasLtMatmul(
-          g->lt, p->desc, &alpha, wc, p->a, xc, p->b, &beta, yc, p->c, yc,
-          p->c, &p->algo, g->workspace, g->workspaceBytes, g->stream);
-      if (status != CUBLAS_STATUS_SUCCESS)
-        g->noteError(std::string("olmg_matmul: cublasLtMatmul: ") +
-                     cublasLtGetStatusName(status));
+    if (!splitProduct(g, xc, w, g->pitched, m, N, K, ld, y_f32)) {
+      if (r0 == 0)
+        return false; // Nothing done yet: the direct product instead.
+      g->noteError("olmg_matmul: no cuBLASLt algorithm for part of a "
+                   "padded-pitch product");
+      return true;
     }
     unsigned grid = gridFor(m * N, 256, g->smCount);
     char *yc = static_cast<char *>(y) + size_t(r0) * size_t(N) * ySize;
@@ -293,37 +328,72 @@ bool matmulPitched(OlmgContext *g, const void *x, const void *w, void *y,
   return true;
 }
 
+/// The activations cuBLASLt computes in its epilogue exactly as olmc
+/// defines them (tests/gpu/kernel_check compares both GELUs).
+bool epilogueComputes(int32_t act) {
+  return act == OLMK_ACT_GELU_TANH || act == OLMK_ACT_RELU;
+}
+
 } // namespace
 
 extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
                             const void *bias, void *y, int64_t M, int64_t N,
-                            int64_t K, int32_t accumulate, int32_t y_f32) {
+                            int64_t K, int32_t accumulate, int32_t y_f32,
+                            int32_t act, int64_t ldy) {
   if (M <= 0 || N <= 0)
     return;
+  ldy = std::max(ldy, N);
+  if (act >= 0 && (accumulate || y_f32 || ldy != N)) {
+    g->noteError("olmg_matmul: an activation needs a dense product in the "
+                 "compute dtype without accumulation");
+    return;
+  }
+  size_t ySize = y_f32 ? 4 : dtypeBytes(g->dtype);
+  // Products that are not one plain cuBLASLt call (file comment); bias
+  // and activation follow as kernels.
+  bool split = false;
+  if (!accumulate) {
+    if (ldy != N && (size_t(N) * ySize) % 16 != 0 &&
+        (size_t(ldy) * ySize) % 16 == 0)
+      split = splitProduct(g, x, w, y, M, N, K, ldy, y_f32);
+    else if (ldy == N)
+      split = matmulPitched(g, x, w, y, M, N, K, y_f32);
+  }
+  if (split) {
+    if (bias)
+      OLMG_DISPATCH(g->dtype, biasAdd<T>(g, bias, y, M, N, ldy, y_f32));
+    if (act >= 0)
+      olmg_activation(g, y, y, M * N, act);
+    g->noteLaunch(ldy != N ? "olmg_matmul (split, padded rows)"
+                           : "olmg_matmul (padded pitch)");
+    return;
+  }
   MatmulKey key{M,
                 N,
                 K,
                 accumulate != 0,
                 y_f32 != 0,
                 bias != nullptr,
+                epilogueComputes(act) ? act : -1,
                 alignmentOf(x),
                 alignmentOf(w),
                 alignmentOf(y),
                 bias ? alignmentOf(bias) : 256,
-                N};
-  if (!accumulate && matmulPitched(g, x, w, y, M, N, K, y_f32)) {
-    if (bias)
-      OLMG_DISPATCH(g->dtype, biasAdd<T>(g, bias, y, M, N, y_f32));
-    g->noteLaunch("olmg_matmul (padded pitch)");
-    return;
-  }
+                ldy};
   MatmulPlan *plan = planFor(g, key);
   if (!plan)
     return;
   MatmulPlan &p = *plan;
   if (!p.haveAlgo || K <= 0) {
+    if (ldy != N) {
+      g->noteError("olmg_matmul: no cuBLASLt algorithm for a product into "
+                   "padded rows");
+      return;
+    }
     OLMG_DISPATCH(g->dtype,
                   fallback<T>(g, x, w, bias, y, M, N, K, accumulate, y_f32));
+    if (act >= 0)
+      olmg_activation(g, y, y, M * N, act);
     g->noteLaunch("olmg_matmul (fallback)");
     return;
   }
@@ -338,6 +408,8 @@ extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
     g->noteError(std::string("olmg_matmul: cublasLtMatmul: ") +
                  cublasLtGetStatusName(status));
   if (bias && !p.biasEpilogue)
-    OLMG_DISPATCH(g->dtype, biasAdd<T>(g, bias, y, M, N, y_f32));
+    OLMG_DISPATCH(g->dtype, biasAdd<T>(g, bias, y, M, N, ldy, y_f32));
+  if (act >= 0 && !p.actEpilogue)
+    olmg_activation(g, y, y, M * N, act);
   g->noteLaunch("olmg_matmul");
 }

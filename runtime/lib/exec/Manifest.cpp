@@ -35,6 +35,13 @@ ManifestModel parseModel(const JsonFields &f, const json &root) {
   model.vocab = f.integer(obj, "model", "vocab", 1, Limits::kMaxVocab);
   model.maxSeq = f.integer(obj, "model", "max_seq", 1, Limits::kMaxSeq);
   model.maxBatch = f.integer(obj, "model", "max_batch", 1, Limits::kMaxBatch);
+  // Rows of the logits may be padded (LogitsLayout.h in the compiler); an
+  // artifact that does not say writes them dense.
+  model.logitsRowStride = model.vocab;
+  if (f.optionalMember(obj, "logits_row_stride"))
+    model.logitsRowStride =
+        f.integer(obj, "model", "logits_row_stride", model.vocab,
+                  model.vocab + Limits::kMaxLogitsPadding);
   return model;
 }
 
@@ -65,6 +72,11 @@ void checkDType(const JsonFields &f, const ManifestModel &model,
       f.fail("model.dtype", "is '" + model.dtype +
                                 "'; this runtime runs f32 models only on "
                                 "the cpu target");
+    if (model.logitsRowStride != model.vocab)
+      f.fail("model.logits_row_stride",
+             "is " + std::to_string(model.logitsRowStride) +
+                 "; the cpu target writes dense logits (" +
+                 std::to_string(model.vocab) + ")");
     return;
   }
   if (model.dtype != "f32" && model.dtype != "bf16" && model.dtype != "f16")

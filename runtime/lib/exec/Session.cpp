@@ -98,6 +98,7 @@ Session::Session(const CompiledModel &model, const Weights &weights)
   if (DeviceProgram *program = model.deviceProgram()) {
     DeviceSessionSpec spec;
     spec.vocab = manifest.model.vocab;
+    spec.logitsRowStride = manifest.model.logitsRowStride;
     spec.maxSeq = manifest.model.maxSeq;
     spec.maxBatch = manifest.model.maxBatch;
     spec.arenaBytes = manifest.memory.arenaBytes;

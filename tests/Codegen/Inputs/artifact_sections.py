@@ -16,6 +16,9 @@ manifest = json.loads(data[moff:moff + msize])
 print("target:", json.dumps(manifest["target"], sort_keys=True))
 print("dtype:", manifest["model"]["dtype"])
 print("device_kernels:", len(manifest.get("device_kernels", [])))
+print("vocab:", manifest["model"]["vocab"], "logits_row_stride:",
+      manifest["model"].get("logits_row_stride", "absent"))
+print("kernels:", " ".join(manifest["kernels"]))
 for i in range(count):
     entry = data[toff + 48 * i: toff + 48 * (i + 1)]
     name = entry[:32].split(b"\0")[0].decode()

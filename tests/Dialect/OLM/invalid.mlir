@@ -261,3 +261,27 @@ olm.model @m attributes {dtype = f32} {
   %h = olm.output_head %y {dim = 64, vocab = 16, params = {weight = "w"}} : tensor<?x?x64xf32> -> tensor<?x?x16xf32>
   olm.yield %h : tensor<?x?x16xf32>
 }
+
+// -----
+
+olm.model @matmul_residual_and_activation attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{takes a residual or an activation, not both}}
+  %m = olm.matmul %x, %w residual %x : tensor<?x?x8xf32> {activation = "gelu"} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_unknown_activation attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{whose value is one of: gelu, gelu_tanh, relu, silu}}
+  %m = olm.matmul %x, %w {activation = "tanh"} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}

@@ -21,7 +21,7 @@ static int32_t forward(OlmxRunContext *ctx) {
   int64_t M = ctx->batch * ctx->seq;
   olmg_embedding(g, ctx->ids, ctx->weights[0], ctx->arena, M, D, 1.0f);
   olmg_matmul(g, ctx->arena, ctx->weights[1], NULL, ctx->logits, M, V, D, 0,
-              1);
+              1, -1, V);
   return 0;
 }
 

@@ -63,8 +63,9 @@ protected:
 TEST_F(ErrorTest, WrongAbiVersion) {
   EXPECT_EQ(loadError([](json &m) { m["abi_version"] = 1; }),
             artifact + ": manifest abi_version is 1, this runtime implements "
-                       "generated-code ABI version 2; recompile the model "
-                       "with a matching olmc");
+                       "generated-code ABI version " +
+                std::to_string(kOlmxAbiVersion) +
+                "; recompile the model with a matching olmc");
 }
 
 // Regression (docs/security.md): the message used to print the value with
@@ -77,20 +78,33 @@ TEST(ManifestDefects, AbiVersionOfAnotherTypeIsNamedNotPrinted) {
                           std::string(depth, ']') + "}");
   EXPECT_EQ(errorOf([&] { olmrt::parseManifest("m.olmx", deep); }),
             "m.olmx: manifest abi_version is a JSON array, this runtime "
-            "implements generated-code ABI version 2; recompile the model "
-            "with a matching olmc");
+            "implements generated-code ABI version " +
+                std::to_string(kOlmxAbiVersion) +
+                "; recompile the model with a matching olmc");
   EXPECT_EQ(errorOf([] {
               olmrt::parseManifest("m.olmx", json{{"abi_version", "1"}});
             }),
             "m.olmx: manifest abi_version is a JSON string, this runtime "
-            "implements generated-code ABI version 2; recompile the model "
-            "with a matching olmc");
+            "implements generated-code ABI version " +
+                std::to_string(kOlmxAbiVersion) +
+                "; recompile the model with a matching olmc");
 }
 
 TEST_F(ErrorTest, WrongTarget) {
   EXPECT_EQ(loadError([](json &m) { m["target"]["kind"] = "tpu"; }),
             artifact + ": manifest field 'target.kind' is 'tpu'; this "
                        "runtime runs 'cpu' and 'cuda' artifacts only");
+}
+
+// The logits' row stride: at least vocab, at most 64 floats more, and
+// dense on the cpu target (only the cuda target pads rows).
+TEST_F(ErrorTest, LogitsRowStride) {
+  EXPECT_EQ(loadError([](json &m) { m["model"]["logits_row_stride"] = 15; }),
+            artifact + ": manifest field 'model.logits_row_stride' must be "
+                       "an integer in [16, 80], got 15");
+  EXPECT_EQ(loadError([](json &m) { m["model"]["logits_row_stride"] = 20; }),
+            artifact + ": manifest field 'model.logits_row_stride' is 20; "
+                       "the cpu target writes dense logits (16)");
 }
 
 TEST_F(ErrorTest, MissingAndMistypedFields) {

@@ -66,6 +66,22 @@ def FuseMatmulResidual
   }];
 }
 
+def FuseMatmulActivation
+    : Pass<"olm-fuse-matmul-activation", "::olm::ModelOp"> {
+  let summary = "Fold pointwise activations into the matmul that feeds them";
+  let description = [{
+    `olm.act %m` where `%m` is an `olm.matmul` (with or without bias,
+    without residual) used only by that activation becomes the matmul with
+    `activation = "<kind>"`: backends apply it as the product is written
+    (the cuda target through cuBLASLt's GELU/RELU epilogues where they
+    compute the same function, after the product otherwise; the cpu target
+    in place after its BLAS call), which removes one kernel and one pass
+    over the MLP's widest activation per layer. A product with another use
+    is left alone, and so is one that already has a residual. Runs before
+    olm-fuse-matmul-residual would see the activation's result.
+  }];
+}
+
 def FuseElementwise : Pass<"olm-fuse-elementwise", "::olm::ModelOp"> {
   let summary = "Fuse chains of elementwise work into olm.fused ops";
   let description = [{

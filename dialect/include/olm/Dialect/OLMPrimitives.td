@@ -69,16 +69,24 @@ def OLM_PosAddOp : OLM_PrimOp<"pos_add"> {
 }
 
 def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
-  let summary = "y = x W^T (+ bias) (+ residual), W: [N, K]";
+  let summary = "y = act(x W^T (+ bias)) or x W^T (+ bias) (+ residual), W: [N, K]";
   let description = [{
     A residual, when present, has the result's type and is added to the
     product: what `olm-fuse-matmul-residual` makes of a residual add whose
     other operand is this product, so that backends accumulate into it (the
     C operand of a GEMM with beta = 1) instead of running a separate add.
+
+    An `activation`, when present, is applied to the product plus bias:
+    what `olm-fuse-matmul-activation` makes of an `olm.act` whose operand is
+    this product, so that backends apply it in the GEMM's epilogue. A
+    product has at most one of the two (a GEMM epilogue adds C before the
+    activation, which is not `act(x W^T) + residual`).
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        Optional<AnyRankedTensor>:$bias,
-                       Optional<AnyRankedTensor>:$residual);
+                       Optional<AnyRankedTensor>:$residual,
+                       OptionalAttr<OLM_StrOneOf<["gelu", "gelu_tanh", "relu",
+                                                  "silu"]>>:$activation);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^ `:` type($bias))?
