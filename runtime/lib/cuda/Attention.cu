@@ -137,11 +137,15 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
 /// rotary pair i (elements i and i + rot/2, or 2i and 2i + 1 when
 /// interleaved) for i < rot/2, else elements 2i and 2i + 1 copied; value
 /// heads are copied. All heads' items run side by side, where prepKernel
-/// walks the heads one after the other per warp.
+/// walks the heads one after the other per warp. The token's cos/sin of
+/// each pair are computed once into shared memory and used by every head
+/// (the same cosf/sinf of the same angle, so the values are unchanged):
+/// per item they were most of the kernel's time.
 template <class T>
 __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c,
                                const T *qkv, T *kCache, T *vCache, T *out,
                                int64_t T_, const int64_t *pos0) {
+  __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
   int64_t pos = *pos0 + t;
@@ -149,6 +153,12 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c,
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
   const float fpos = float(pos);
+  for (int i = threadIdx.x; i < pairs; i += blockDim.x) {
+    float angle = fpos * c.invFreq[i];
+    cosS[i] = cosf(angle);
+    sinS[i] = sinf(angle);
+  }
+  __syncthreads();
   for (int it = threadIdx.x; it < heads * half; it += blockDim.x) {
     int hh = it / half, i = it - hh * half;
     const T *src = row + int64_t(hh) * hd;
@@ -164,8 +174,7 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c,
     if (hh < c.heads + c.kvHeads && i < pairs) {
       int ia = c.interleaved ? 2 * i : i;
       int ib = c.interleaved ? 2 * i + 1 : i + pairs;
-      float angle = fpos * c.invFreq[i];
-      float cs = cosf(angle), sn = sinf(angle);
+      float cs = cosS[i], sn = sinS[i];
       float a = ld(src + ia), bv = ld(src + ib);
       st(dst + ia, a * cs - bv * sn);
       st(dst + ib, bv * cs + a * sn);
