@@ -96,8 +96,11 @@ int inspectCommand(const ParsedArgs &args, const CliStreams &streams) {
   const ManifestModel &model = manifest.model;
   out << "artifact: " << path << "\n"
       << "model: " << model.name << " (" << model.dtype << "), vocab "
-      << model.vocab << ", max_seq " << model.maxSeq << ", max_batch "
-      << model.maxBatch << "\n"
+      << model.vocab;
+  if (model.logitsRowStride != model.vocab)
+    out << " (logits rows " << model.logitsRowStride << " floats apart)";
+  out << ", max_seq " << model.maxSeq << ", max_batch " << model.maxBatch
+      << "\n"
       << "compiled by: olmc " << manifest.olmcVersion << ", ABI version "
       << manifest.abiVersion << "\n"
       << "target: " << manifest.target.kind << " (" << manifest.target.triple
