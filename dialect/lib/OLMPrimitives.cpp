@@ -20,8 +20,8 @@ LogicalResult checkParam(Operation *op, Value v, ArrayRef<int64_t> shape,
     std::string expected;
     for (int64_t d : shape)
       expected += (expected.empty() ? "" : "x") + std::to_string(d);
-    return op->emitOpError() << what << " must be " << expected << ", got "
-                             << v.getType();
+    return op->emitOpError()
+           << what << " must be " << expected << ", got " << v.getType();
   }
   return success();
 }
@@ -74,8 +74,7 @@ LogicalResult WeightOp::verify() {
   SmallVector<int64_t> expected{rows};
   expected.append(rest);
   if (ArrayRef<int64_t>(expected) != type.getShape())
-    return emitOpError("sources assemble to a different shape than ")
-           << type;
+    return emitOpError("sources assemble to a different shape than ") << type;
   return success();
 }
 
@@ -102,9 +101,17 @@ LogicalResult MatmulOp::verify() {
   FailureOr<int64_t> n = features(*this, getResult(), "result");
   if (failed(k) || failed(n))
     return failure();
-  if (failed(checkParam(*this, getWeight(), {*n, *k}, "weight")))
+  if (getGated()) {
+    if (!getActivation())
+      return emitOpError("gated needs an activation for the gate");
+    if (getResidual())
+      return emitOpError("gated takes no residual");
+  }
+  // A gated product has gate and up rows: twice the result's features.
+  int64_t rowsW = getGated() ? 2 * *n : *n;
+  if (failed(checkParam(*this, getWeight(), {rowsW, *k}, "weight")))
     return failure();
-  if (getBias() && failed(checkParam(*this, getBias(), {*n}, "bias")))
+  if (getBias() && failed(checkParam(*this, getBias(), {rowsW}, "bias")))
     return failure();
   if (getResidual() && getResidual().getType() != getResult().getType())
     return emitOpError("residual must have the result's type ")
@@ -170,8 +177,7 @@ LogicalResult AttentionCoreOp::verify() {
   if (*out != h * hd)
     return emitOpError("result must have heads * head_dim features");
   int64_t rot = getRotaryDim();
-  if (rot < 0 || rot > hd || rot % 2 ||
-      int64_t(getInvFreq().size()) != rot / 2)
+  if (rot < 0 || rot > hd || rot % 2 || int64_t(getInvFreq().size()) != rot / 2)
     return emitOpError("rotary_dim must be even, at most head_dim, with "
                        "rotary_dim/2 inverse frequencies");
   size_t norms = getQkNorm() == "none" ? 0 : getQkNorm() == "rmsnorm" ? 2 : 4;

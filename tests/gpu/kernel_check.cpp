@@ -193,8 +193,8 @@ void checkMatmul(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   dB.upload(b);
   if (accumulate)
     dY.upload(y0);
-  olmg_matmul(&g, dX.p, dW.p, bias ? dB.p : nullptr, dY.p, M, N, K,
-              accumulate, yF32, act, ldy);
+  olmg_matmul(&g, dX.p, dW.p, bias ? dB.p : nullptr, dY.p, M, N, K, accumulate,
+              yF32, act, ldy);
   synchronize(&g);
   std::vector<float> y = dY.download(), dense(size_t(M * N));
   for (int64_t r = 0; r < M; ++r)
@@ -209,7 +209,8 @@ void checkRmsnorm(OlmgContext &g, int64_t M, int64_t D, float wOffset,
                   bool inPlace) {
   std::string name = "rmsnorm M" + std::to_string(M) + " D" +
                      std::to_string(D) + " w_offset " +
-                     std::to_string(int(wOffset)) + (inPlace ? " in-place" : "");
+                     std::to_string(int(wOffset)) +
+                     (inPlace ? " in-place" : "");
   if (!wanted(name))
     return;
   DType dt = g.dtype;
@@ -260,8 +261,8 @@ const char *actName(int kind) {
 }
 
 void checkActivation(OlmgContext &g, int64_t n, int kind) {
-  std::string name = std::string("activation ") + actName(kind) + " n" +
-                     std::to_string(n);
+  std::string name =
+      std::string("activation ") + actName(kind) + " n" + std::to_string(n);
   if (!wanted(name))
     return;
   DType dt = g.dtype;
@@ -289,6 +290,39 @@ void checkGated(OlmgContext &g, int64_t M, int64_t H, int kind) {
   Buf dGu(dt, gu.size()), dOut(dt, ref.size());
   dGu.upload(gu);
   olmg_gated_activation(&g, dGu.p, dOut.p, M, H, kind);
+  synchronize(&g);
+  report(name, dt, relError(dOut.download(), ref));
+}
+
+/// olmg_matmul_gated against the product and the gating in float32 on the
+/// CPU: batch 1 is the GEMV gating in its epilogue, larger batches the
+/// cuBLASLt product into scratch and the gating kernel.
+void checkMatmulGated(OlmgContext &g, int64_t M, int64_t H, int64_t K,
+                      bool bias, int kind) {
+  std::string name = std::string("matmul_gated ") + actName(kind) + " " +
+                     std::to_string(M) + "x" + std::to_string(H) + "x" +
+                     std::to_string(K) + (bias ? " bias" : "");
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  std::vector<float> x = randomVec(size_t(M * K)),
+                     w = randomVec(size_t(2 * H * K), 0.05f),
+                     b = randomVec(size_t(2 * H));
+  quantize(dt, x);
+  quantize(dt, w);
+  quantize(dt, b);
+  std::vector<float> product(size_t(M * 2 * H), 0.0f),
+      ref(static_cast<size_t>(M * H));
+  olmk_matmul(x.data(), w.data(), bias ? b.data() : nullptr, product.data(), M,
+              2 * H, K, 0);
+  olmk_gated_activation(product.data(), ref.data(), M, H, kind);
+  Buf dX(dt, x.size()), dW(dt, w.size()), dB(dt, b.size()),
+      dOut(dt, ref.size());
+  dX.upload(x);
+  dW.upload(w);
+  dB.upload(b);
+  olmg_matmul_gated(&g, dX.p, dW.p, bias ? dB.p : nullptr, dOut.p, M, H, K,
+                    kind);
   synchronize(&g);
   report(name, dt, relError(dOut.download(), ref));
 }
@@ -361,9 +395,14 @@ void checkSimple(OlmgContext &g, int64_t n) {
   }
 }
 
-void checkArgmax(OlmgContext &g, int64_t batch, int64_t vocab) {
-  std::string name = "argmax (device greedy) B" + std::to_string(batch) +
-                     " V" + std::to_string(vocab);
+/// `edges`: the cases the many-block argmax must order like torch.argmax
+/// across blocks (equal maxima far apart, two NaNs, an all -inf row, -0.0
+/// before +0.0); it runs twice, so that the second call finds the per-row
+/// slots the first one reset.
+void checkArgmax(OlmgContext &g, int64_t batch, int64_t vocab,
+                 bool edges = false) {
+  std::string name = "argmax (device greedy) B" + std::to_string(batch) + " V" +
+                     std::to_string(vocab) + (edges ? " edges" : "");
   if (!wanted(name) || g.dtype != DType::F32)
     return;
   std::vector<float> logits = randomVec(size_t(batch * vocab));
@@ -372,13 +411,27 @@ void checkArgmax(OlmgContext &g, int64_t batch, int64_t vocab) {
   logits[size_t(vocab / 2)] = 100.0f;
   if (batch > 1)
     logits[size_t(vocab + 7)] = NAN;
+  if (edges && batch >= 4) {
+    float *r1 = logits.data() + vocab, *r2 = r1 + vocab, *r3 = r2 + vocab;
+    r1[7] = 0.0f; // Undo the first NaN: two NaNs in other blocks.
+    r1[vocab - 10] = NAN;
+    r1[vocab / 3] = NAN;
+    std::fill(r2, r2 + vocab, -INFINITY);
+    for (int64_t i = 0; i < vocab; ++i)
+      r3[i] = -1.0f - std::fabs(r3[i]);
+    r3[5] = -0.0f;
+    r3[vocab - 3] = 0.0f;
+  }
   Buf dL(DType::F32, logits.size()), dIds(DType::F32, size_t(batch));
   dL.upload(logits);
-  argmaxToIds(&g, static_cast<float *>(dL.p), vocab, 0, batch, vocab,
-              static_cast<int32_t *>(dIds.p), nullptr, 0, 0);
-  synchronize(&g);
   std::vector<int32_t> ids(static_cast<size_t>(batch));
-  copyToHost(ids.data(), dIds.p, ids.size() * 4);
+  for (int call = 0; call < (edges ? 2 : 1); ++call) {
+    deviceFill(dIds.p, 0xff, size_t(batch) * 4);
+    argmaxToIds(&g, static_cast<float *>(dL.p), vocab, 0, batch, vocab,
+                static_cast<int32_t *>(dIds.p), nullptr, 0, 0);
+    synchronize(&g);
+    copyToHost(ids.data(), dIds.p, ids.size() * 4);
+  }
   int64_t wrong = 0;
   for (int64_t b = 0; b < batch; ++b) {
     const float *row = logits.data() + b * vocab;
@@ -447,7 +500,8 @@ void checkAttention(OlmgContext &g, const AttnCase &c) {
   for (auto *v : {&qkv, &kc, &vc, &qw, &kw, &qb, &kb})
     quantize(dt, *v);
 
-  std::vector<float> refK = kc, refV = vc, refOut(static_cast<size_t>(c.B * c.T * c.H * c.hd));
+  std::vector<float> refK = kc, refV = vc,
+                     refOut(static_cast<size_t>(c.B * c.T * c.H * c.hd));
   bool norm = c.qkNorm != 0, ln = c.qkNorm == 2;
   olmk_attention(icfg, fcfg, invFreq.data(), qkv.data(), refK.data(),
                  refV.data(), refOut.data(), c.B, c.T, c.pos0,
@@ -512,10 +566,13 @@ void runTimings() {
     kc.upload(randomVec(kc.n));
     vc.upload(randomVec(vc.n));
     setPosition(&g, pos0);
-    double ms = timeIt(g, [&] {
-      olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p, out.p,
-                     B, T, 0, nullptr, nullptr, nullptr, nullptr);
-    }, 50);
+    double ms = timeIt(
+        g,
+        [&] {
+          olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p,
+                         out.p, B, T, 0, nullptr, nullptr, nullptr, nullptr);
+        },
+        50);
     double kvBytes = double(B * KVH * (pos0 + T) * hd * 2 * 2);
     std::printf("attention llama-1b B%lld T%lld pos0 %lld: %.4f ms (%.0f GB/s "
                 "of K+V)\n",
@@ -530,25 +587,31 @@ void runTimings() {
     Buf x(dt, size_t(M * K)), w(dt, size_t(N * K)), y(dt, size_t(M * N));
     x.upload(randomVec(x.n));
     w.upload(randomVec(w.n, 0.02f));
-    double ms = timeIt(g, [&] {
-      olmg_matmul(&g, x.p, w.p, nullptr, y.p, M, N, K, 0, 0, -1, N);
-    }, 50);
+    double ms = timeIt(
+        g,
+        [&] { olmg_matmul(&g, x.p, w.p, nullptr, y.p, M, N, K, 0, 0, -1, N); },
+        50);
     std::printf("matmul %lldx%lldx%lld: %.4f ms (%.0f GB/s of weights, %.1f "
                 "TFLOP/s)\n",
                 (long long)M, (long long)N, (long long)K, ms,
                 double(N * K * 2) / ms * 1e-6,
                 2.0 * double(M * N * K) / ms * 1e-9);
   };
+  // Llama-3.2-1B's decode products: qkv, o, gate+up, down, head.
+  mm(1, 3072, 2048);
+  mm(1, 2048, 2048);
   mm(1, 16384, 2048);
   mm(1, 2048, 8192);
+  mm(1, 128256, 2048);
+  mm(2, 16384, 2048);
+  mm(4, 16384, 2048);
   mm(8, 16384, 2048);
   mm(4096, 16384, 2048);
   Buf x(dt, 2048 * 8), w(dt, 2048);
   x.upload(randomVec(x.n));
   w.upload(randomVec(w.n));
-  double ms = timeIt(g, [&] {
-    olmg_rmsnorm(&g, x.p, w.p, x.p, 1, 2048, 1e-5f, 0.0f);
-  }, 50);
+  double ms = timeIt(
+      g, [&] { olmg_rmsnorm(&g, x.p, w.p, x.p, 1, 2048, 1e-5f, 0.0f); }, 50);
   std::printf("rmsnorm 1x2048: %.4f ms (launch-bound)\n", ms);
 }
 
@@ -580,6 +643,17 @@ void runAll(DType dt) {
   checkMatmul(g, 1400, 50257, 32, false, false, true, -1, 50260);
   checkMatmul(g, 1, 50257, 64, false, false, true, -1, 50260);
   checkMatmul(g, 3, 1001, 64, true, false, true, -1, 1004);
+  // Batch <= 4: the own GEMV (Gemv.cu). Rows that do not fill the last
+  // block, every group width (K of 1, 2, ... 16-byte packs a thread), a K
+  // the block walks in several steps, each batch width it is built for.
+  checkMatmul(g, 3, 2050, 2048, true, true, false);
+  checkMatmul(g, 2, 517, 8192, false, false, false);
+  checkMatmul(g, 4, 300, 264, true, false, true);
+  checkMatmul(g, 4, 1024, 1000, true, false, false, OLMK_ACT_SILU);
+  checkMatmul(g, 1, 333, 16, false, true, false);
+  checkMatmul(g, 1, 40000, 2048, false, false, true, -1, 40004);
+  checkMatmul(g, 4, 6000, 3072, false, true, false);
+  checkMatmul(g, 2, 2000, 512, false, false, true, -1, 2004);
   checkRmsnorm(g, 33, 2048, 0.0f, false);
   checkRmsnorm(g, 7, 4096, 1.0f, true);
   checkRmsnorm(g, 5, 96, 0.0f, false);
@@ -589,27 +663,38 @@ void runAll(DType dt) {
     checkActivation(g, 100003, kind);
     checkGated(g, 7, 1000, kind);
   }
+  for (int kind = 0; kind < 4; ++kind) {
+    checkMatmulGated(g, 1, 8192, 2048, kind % 2 == 1, kind);
+    checkMatmulGated(g, 3, 1000, 256, kind % 2 == 0, kind);
+  }
+  checkMatmulGated(g, 1, 333, 64, true, OLMK_ACT_SILU);    // a partial block
+  checkMatmulGated(g, 1, 4864, 896, false, OLMK_ACT_SILU); // Qwen2.5-0.5B
   checkSoftcap(g, 10007, 30.0f, false);
   checkSoftcap(g, 10007, 50.0f, true);
   checkSimple(g, 100003);
   checkArgmax(g, 3, 50257);
+  checkArgmax(g, 4, 128256, true);
   // B, T, pos0, H, KVH, hd, rot, interleaved, window, causal, maxSeq,
   // qkNorm, softcap
   std::vector<AttnCase> cases = {
-      {"MHA prefill T17 hd64 rope-half", 2, 17, 0, 4, 4, 64, 64, 0, 0, 1, 64,
-       0, 0.0f},
+      {"MHA prefill T17 hd64 rope-half", 2, 17, 0, 4, 4, 64, 64, 0, 0, 1, 64, 0,
+       0.0f},
       {"GQA 8:2 prefill T33 pos0 5 hd128", 2, 33, 5, 8, 2, 128, 128, 0, 0, 1,
        128, 0, 0.0f},
       {"GQA 12:4 decode pos0 1500 hd64", 2, 1, 1500, 12, 4, 64, 64, 0, 0, 1,
        2048, 0, 0.0f},
-      {"GQA 32:8 decode pos0 4000 hd128 (llama)", 1, 1, 4000, 32, 8, 128,
-       128, 0, 0, 1, 4096, 0, 0.0f},
-      {"window 16 softcap 50 prefill T40 pos0 9", 1, 40, 9, 4, 2, 64, 64, 0,
-       16, 1, 64, 0, 50.0f},
-      {"window 16 softcap 30 decode pos0 700", 2, 1, 700, 4, 2, 256, 256, 0,
-       16, 1, 1024, 0, 30.0f},
-      {"qk-norm rms partial interleaved rope 32/80", 2, 11, 3, 4, 2, 80, 32,
-       1, 0, 1, 32, 1, 0.0f},
+      {"GQA 32:8 decode pos0 4000 hd128 (llama)", 1, 1, 4000, 32, 8, 128, 128,
+       0, 0, 1, 4096, 0, 0.0f},
+      {"window 16 softcap 50 prefill T40 pos0 9", 1, 40, 9, 4, 2, 64, 64, 0, 16,
+       1, 64, 0, 50.0f},
+      {"window 50 decode pos0 300 hd64", 1, 1, 300, 4, 2, 64, 64, 0, 50, 1, 512,
+       0, 0.0f},
+      {"softcap 30 decode pos0 77 hd128", 2, 1, 77, 4, 2, 128, 128, 0, 0, 1,
+       128, 0, 30.0f},
+      {"window 16 softcap 30 decode pos0 700", 2, 1, 700, 4, 2, 256, 256, 0, 16,
+       1, 1024, 0, 30.0f},
+      {"qk-norm rms partial interleaved rope 32/80", 2, 11, 3, 4, 2, 80, 32, 1,
+       0, 1, 32, 1, 0.0f},
       {"qk-norm layernorm partial half rope 16/64 decode", 2, 1, 20, 4, 1, 64,
        16, 0, 0, 1, 32, 2, 0.0f},
       {"no rope non-causal T12", 2, 12, 0, 4, 4, 32, 0, 0, 0, 0, 16, 0, 0.0f},
@@ -642,12 +727,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   int failed = 0;
-  std::printf("\n%-58s %-5s %-10s %s\n", "check", "dtype", "rel err",
-              "result");
+  std::printf("\n%-58s %-5s %-10s %s\n", "check", "dtype", "rel err", "result");
   for (const Row &r : rows) {
     failed += !r.pass;
-    std::printf("%-58s %-5s %.3e  %s\n", r.name.c_str(), r.dtype.c_str(),
-                r.rel, r.pass ? "ok" : "FAIL");
+    std::printf("%-58s %-5s %.3e  %s\n", r.name.c_str(), r.dtype.c_str(), r.rel,
+                r.pass ? "ok" : "FAIL");
   }
   std::printf("%d of %zu checks failed\n", failed, rows.size());
   return failed ? 1 : 0;

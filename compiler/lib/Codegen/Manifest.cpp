@@ -110,7 +110,8 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
     }
     llvm::StringRef name = op.getName().getStringRef();
     if (name == "olm.matmul")
-      kernels.insert(prefix + "matmul");
+      kernels.insert(prefix +
+                     (op.hasAttr("gated") ? "matmul_gated" : "matmul"));
     else if (name == "olm.attention_core")
       kernels.insert(prefix + "attention");
     else if (name == "olm.rms_norm")

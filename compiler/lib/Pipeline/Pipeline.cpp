@@ -34,11 +34,14 @@ const std::vector<Phase> &compilePhases() {
        }},
       {"fused",
        "activations folded into the matmuls that feed them "
-       "(olm-fuse-matmul-activation), residual adds folded into the "
+       "(olm-fuse-matmul-activation; for cuda gated ones too, "
+       "olm-fuse-matmul-gated-activation), residual adds folded into the "
        "matmuls that produce them (olm-fuse-matmul-residual), chains of "
        "elementwise work fused into olm.fused ops (olm-fuse-elementwise)",
-       [](PassManager &pm, const CompileOptions &) {
+       [](PassManager &pm, const CompileOptions &options) {
          pm.addNestedPass<olm::ModelOp>(createFuseMatmulActivation());
+         if (options.target == "cuda")
+           pm.addNestedPass<olm::ModelOp>(createFuseMatmulGatedActivation());
          pm.addNestedPass<olm::ModelOp>(createFuseMatmulResidual());
          pm.addNestedPass<olm::ModelOp>(createFuseElementwise());
        }},
@@ -86,8 +89,7 @@ LogicalResult writeIR(ModuleOp module, llvm::StringRef path) {
 }
 
 LogicalResult
-runPhases(ModuleOp module, int first, int last,
-          const CompileOptions &options,
+runPhases(ModuleOp module, int first, int last, const CompileOptions &options,
           llvm::StringRef dumpDir,
           const std::function<LogicalResult(PassManager &)> &configurePM) {
   const auto &phases = compilePhases();

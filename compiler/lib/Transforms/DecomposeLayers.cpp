@@ -255,7 +255,8 @@ private:
   Value matmul(OpBuilder &b, Location loc, Value x, Value w, Value bias) {
     int64_t n = cast<RankedTensorType>(w.getType()).getDimSize(0);
     return MatmulOp::create(b, loc, activation(x, n), x, w, bias,
-                            /*residual=*/Value(), /*activation=*/StringAttr());
+                            /*residual=*/Value(), /*activation=*/StringAttr(),
+                            /*gated=*/false);
   }
 
   Value linear(OpBuilder &b, LinearOp op) {

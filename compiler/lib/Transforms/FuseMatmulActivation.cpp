@@ -40,7 +40,8 @@ struct FuseMatmulActivationPass
       OpBuilder b(act);
       auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(),
                                     m.getInput(), m.getWeight(), m.getBias(),
-                                    /*residual=*/Value(), act.getKindAttr());
+                                    /*residual=*/Value(), act.getKindAttr(),
+                                    /*gated=*/false);
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       act.replaceAllUsesWith(fused.getResult());
       act.erase();

@@ -57,7 +57,8 @@ struct FuseMatmulResidualPass
       OpBuilder b(add);
       auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(),
                                     m.getInput(), m.getWeight(), m.getBias(),
-                                    residual, /*activation=*/StringAttr());
+                                    residual, /*activation=*/StringAttr(),
+                                    /*gated=*/false);
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       add.replaceAllUsesWith(fused.getResult());
       add.erase();

@@ -407,6 +407,10 @@ private:
       return success();
     }
     if (auto m = dyn_cast<MatmulOp>(op)) {
+      if (m.getGated())
+        return op.emitOpError("gated (olm-fuse-matmul-gated-activation) is "
+                              "for the cuda target; the cpu target takes "
+                              "the product and olm.gated_act apart");
       FailureOr<Value> x = in(0), w = in(1);
       if (failed(x) || failed(w))
         return failure();

@@ -44,8 +44,8 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
     if (failed(x) || failed(table))
       return failure();
     call("olmg_pos_embedding_add",
-         {devicePtr, *x, *table, out, batch, seq,
-          i64c(features(p.getResult())), pos0, i64c(p.getOffset())});
+         {devicePtr, *x, *table, out, batch, seq, i64c(features(p.getResult())),
+          pos0, i64c(p.getOffset())});
     return success();
   }
   if (auto m = dyn_cast<MatmulOp>(op)) {
@@ -59,19 +59,27 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
         return failure();
       bias = *bp;
     }
+    if (m.getGated()) {
+      if (isOutput)
+        return op.emitOpError("cannot gate into the logits");
+      call("olmg_matmul_gated",
+           {devicePtr, *x, *w, bias, out, rows, i64c(features(m.getResult())),
+            i64c(features(m.getInput())),
+            i32c(activationKind(*m.getActivation()))});
+      return success();
+    }
     if (m.getResidual() && isOutput)
       return op.emitOpError("cannot add a residual into the logits");
     FailureOr<int32_t> accumulate = prepareResidual(m, out);
     if (failed(accumulate))
       return failure();
-    int32_t act = m.getActivation() ? activationKind(*m.getActivation())
-                                    : -1;
+    int32_t act = m.getActivation() ? activationKind(*m.getActivation()) : -1;
     int64_t ldy = isOutput ? logitsRowStride(result, /*cuda=*/true)
                            : features(m.getResult());
-    call("olmg_matmul", {devicePtr, *x, *w, bias, out, rows,
-                         i64c(features(m.getResult())),
-                         i64c(features(m.getInput())), i32c(*accumulate),
-                         toF32, i32c(act), i64c(ldy)});
+    call("olmg_matmul",
+         {devicePtr, *x, *w, bias, out, rows, i64c(features(m.getResult())),
+          i64c(features(m.getInput())), i32c(*accumulate), toF32, i32c(act),
+          i64c(ldy)});
     return success();
   }
   if (auto n = dyn_cast<RMSNormPrimOp>(op)) {
@@ -253,8 +261,7 @@ LLVM::LLVMFuncOp Codegen::buildDeviceKernel(FusedOp fused, StringRef name,
   for (unsigned a = 0; a + 1 < types.size(); ++a) {
     fn.setArgAttr(a, LLVM::LLVMDialect::getAlignAttrName(),
                   b.getI64IntegerAttr(16));
-    fn.setArgAttr(a, LLVM::LLVMDialect::getNoAliasAttrName(),
-                  b.getUnitAttr());
+    fn.setArgAttr(a, LLVM::LLVMDialect::getNoAliasAttrName(), b.getUnitAttr());
   }
   int64_t perThread = elementsPerThread(fused);
   Block *entry = fn.addEntryBlock(b);

@@ -1,4 +1,5 @@
-//===- CudaKernels.h - device kernels called by generated host code -*- C -*-===//
+//===- CudaKernels.h - device kernels called by generated host code -*- C
+//-*-===//
 //
 // The C ABI between the host code that olmc generates for the `cuda` target
 // and the runtime's CUDA backend (runtime/lib/cuda, built into
@@ -50,29 +51,37 @@ void olmg_pos_embedding_add(OlmgContext *g, const void *x, const void *table,
 /// act < 0). act: -1 none, else a kind as olmg_activation. y_f32 != 0: y
 /// is float32 (the logits), else the compute dtype. Rows of y are ldy >= N
 /// elements apart.
-void olmg_matmul(OlmgContext *g, const void *x, const void *w,
-                 const void *bias, void *y, int64_t M, int64_t N, int64_t K,
-                 int32_t accumulate, int32_t y_f32, int32_t act, int64_t ldy);
+void olmg_matmul(OlmgContext *g, const void *x, const void *w, const void *bias,
+                 void *y, int64_t M, int64_t N, int64_t K, int32_t accumulate,
+                 int32_t y_f32, int32_t act, int64_t ldy);
+
+/// A gated MLP's first half: with p = x w^T (+ bias), w: [2H, K] (gate rows,
+/// then up rows), bias: [2H] or null, out[m, j] = act(p[m, j]) * p[m, H + j],
+/// out: [M, H]; act as OLMK_ACT_*. Batch 1 gates in the product's epilogue;
+/// otherwise the product goes to scratch and olmg_gated_activation follows.
+void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
+                       const void *bias, void *out, int64_t M, int64_t H,
+                       int64_t K, int32_t act);
 
 /// y = x / sqrt(mean(x^2) + eps) * (w + w_offset), in float32. x may be y.
 void olmg_rmsnorm(OlmgContext *g, const void *x, const void *w, void *y,
                   int64_t M, int64_t D, float eps, float w_offset);
 
 /// y = (x - mean) / sqrt(var + eps) * w + b; w, b may be null. x may be y.
-void olmg_layernorm(OlmgContext *g, const void *x, const void *w,
-                    const void *b, void *y, int64_t M, int64_t D, float eps);
+void olmg_layernorm(OlmgContext *g, const void *x, const void *w, const void *b,
+                    void *y, int64_t M, int64_t D, float eps);
 
 /// y[i] = act(x[i]) for i < n; kinds as OLMK_ACT_* in CpuKernels.h.
 void olmg_activation(OlmgContext *g, const void *x, void *y, int64_t n,
                      int32_t kind);
 
 /// out[m, j] = act(gu[m, j]) * gu[m, H + j]; gu: [M, 2H], out: [M, H].
-void olmg_gated_activation(OlmgContext *g, const void *gu, void *out,
-                           int64_t M, int64_t H, int32_t kind);
+void olmg_gated_activation(OlmgContext *g, const void *gu, void *out, int64_t M,
+                           int64_t H, int32_t kind);
 
 /// y[i] = cap * tanh(x[i] / cap); y_f32 as olmg_matmul.
-void olmg_softcap(OlmgContext *g, const void *x, void *y, int64_t n,
-                  float cap, int32_t y_f32);
+void olmg_softcap(OlmgContext *g, const void *x, void *y, int64_t n, float cap,
+                  int32_t y_f32);
 
 /// out[i] = a[i] + b[i].
 void olmg_add(OlmgContext *g, const void *a, const void *b, void *out,
@@ -82,9 +91,8 @@ void olmg_add(OlmgContext *g, const void *a, const void *b, void *out,
 void olmg_scale(OlmgContext *g, const void *a, float s, void *out, int64_t n);
 
 /// dst[r, offset .. offset+cols) = src[r, :] for r < rows.
-void olmg_copy_columns(OlmgContext *g, const void *src, int64_t cols,
-                       void *dst, int64_t dst_cols, int64_t offset,
-                       int64_t rows);
+void olmg_copy_columns(OlmgContext *g, const void *src, int64_t cols, void *dst,
+                       int64_t dst_cols, int64_t offset, int64_t rows);
 
 /// y[i] = float(x[i]): the logits, when the op that computes them is not
 /// one of those with a y_f32 flag.

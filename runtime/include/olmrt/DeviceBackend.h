@@ -30,7 +30,7 @@
 
 namespace olmrt {
 
-inline constexpr int32_t kDeviceBackendVersion = 2;
+inline constexpr int32_t kDeviceBackendVersion = 3;
 
 /// One generated kernel of the artifact's device code (manifest
 /// device_kernels; olmg_launch's index is the position in the list).

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-enum { kOlmxAbiVersion = 3 };
+enum { kOlmxAbiVersion = 4 };
 
 typedef struct OlmxRunContext {
   /// One pointer per manifest weight, in manifest order, each holding the

@@ -36,15 +36,15 @@ using namespace olmrt::cuda;
 namespace {
 
 constexpr int kMaxHeadDim = 512;
-constexpr int kChunk = 64; // keys per split-KV warp
+constexpr int kChunk = 32; // keys per split-KV warp
 constexpr int kWarps = 4;
 
 /// One head vector through qk-norm (if any) and RoPE (if rope), by one
 /// warp, staged in `buf` (hd floats of shared memory), stored to dst.
 template <class T>
-__device__ void prepareHead(const AttnCfg &c, const T *src, T *dst,
-                            float *buf, const T *normW, const T *normB,
-                            bool norm, bool rope, int64_t pos) {
+__device__ void prepareHead(const AttnCfg &c, const T *src, T *dst, float *buf,
+                            const T *normW, const T *normB, bool norm,
+                            bool rope, int64_t pos) {
   int lane = threadIdx.x & 31;
   int hd = c.hd;
   for (int d = lane; d < hd; d += 32)
@@ -105,6 +105,8 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
                            T *out, int64_t T_, const int64_t *pos0,
                            const T *qNormW, const T *kNormW, const T *qNormB,
                            const T *kNormB) {
+  gridWait();
+  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   float *buf = smem + warp * c.hd;
@@ -142,9 +144,11 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
 /// (the same cosf/sinf of the same angle, so the values are unchanged):
 /// per item they were most of the kernel's time.
 template <class T>
-__global__ void prepRopeKernel(const __grid_constant__ AttnCfg c,
-                               const T *qkv, T *kCache, T *vCache, T *out,
-                               int64_t T_, const int64_t *pos0) {
+__global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
+                               T *kCache, T *vCache, T *out, int64_t T_,
+                               const int64_t *pos0) {
+  gridWait();
+  allowDependents();
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
@@ -168,9 +172,9 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c,
     else if (hh < c.heads + c.kvHeads)
       dst = kCache + ((b * c.kvHeads + (hh - c.heads)) * c.maxSeq + pos) * hd;
     else
-      dst = vCache +
-            ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) *
-                hd;
+      dst =
+          vCache +
+          ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) * hd;
     if (hh < c.heads + c.kvHeads && i < pairs) {
       int ia = c.interleaved ? 2 * i : i;
       int ib = c.interleaved ? 2 * i + 1 : i + pairs;
@@ -250,6 +254,8 @@ template <class T, int MAXI>
 __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
                                T *out, int64_t B, int64_t T_,
                                const int64_t *pos0) {
+  gridWait();
+  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   int64_t row = int64_t(blockIdx.x) * (blockDim.x >> 5) + warp;
@@ -282,13 +288,72 @@ __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
   }
 }
 
+/// attendRange for a bf16/f16 cache with head_dim HD (64 or 128), keys
+/// [lo, hi) at most 32 apart (one chunk), for decode. attendRange waits
+/// for one load at a time: a key row element by element in the score, one
+/// V row per step of the sum; at a few hundred keys that latency chain was
+/// the kernel (GPT-2: ~21 us a layer on an H200 under ncu). Here every
+/// lane issues its key row's HD/8 16-byte loads at once, and the V rows
+/// are read 8 keys at a time, each lane owning HD/32 adjacent dims (o[i]
+/// is dim lane * HD/32 + i).
+template <class T, int HD>
+__device__ void attendChunkVec(const AttnCfg &c, const float *qs, const T *K,
+                               const T *V, int64_t lo, int64_t hi, float &m,
+                               float &l, float (&o)[HD / 32]) {
+  constexpr int kPacks = HD / 8, kDims = HD / 32;
+  int lane = threadIdx.x & 31;
+  int64_t j = lo + lane;
+  float s = -INFINITY;
+  if (j < hi) {
+    const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+    uint4 kv[kPacks];
+#pragma unroll
+    for (int v = 0; v < kPacks; ++v)
+      kv[v] = kr[v];
+    float dot = 0.0f;
+#pragma unroll
+    for (int v = 0; v < kPacks; ++v) {
+      const T *e = reinterpret_cast<const T *>(&kv[v]);
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        dot += qs[v * 8 + i] * ld(e + i);
+    }
+    s = capScore(c, c.scale * dot);
+  }
+  m = warpMax(s);
+  float p = j < hi ? expf(s - m) : 0.0f;
+  l = warpSum(p);
+  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
+  const T *vBase = V + lo * HD + lane * kDims;
+  int nk = int(hi - lo);
+  for (int j0 = 0; j0 < nk; j0 += 8) {
+    Dims vv[8];
+#pragma unroll
+    for (int u = 0; u < 8; ++u)
+      if (j0 + u < nk)
+        vv[u] = *reinterpret_cast<const Dims *>(vBase + (j0 + u) * HD);
+#pragma unroll
+    for (int u = 0; u < 8; ++u) {
+      float pj = __shfl_sync(0xffffffffu, p, j0 + u);
+      if (j0 + u < nk) {
+        const T *e = reinterpret_cast<const T *>(&vv[u]);
+#pragma unroll
+        for (int i = 0; i < kDims; ++i)
+          o[i] += pj * ld(e + i);
+      }
+    }
+  }
+}
+
 /// Decode, step 2: grid (B * heads, ceil(splits / kWarps)); warp w of
 /// block y takes chunk s = y * kWarps + w. Partial (m, l, o[hd]) of chunk
 /// s of row r at scratch[(r * splits + s) * (hd + 2)].
-template <class T, int MAXI>
+template <class T, int MAXI, int HD>
 __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
                                 const T *out, float *scratch, int64_t splits,
                                 const int64_t *pos0) {
+  gridWait();
+  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
@@ -308,21 +373,30 @@ __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
   __syncwarp();
   const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
   const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
-  float m = -INFINITY, l = 0.0f, o[MAXI];
-#pragma unroll
-  for (int i = 0; i < MAXI; ++i)
-    o[i] = 0.0f;
-  attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
   float *part = scratch + (row * splits + s) * (hd + 2);
+  float m = -INFINITY, l = 0.0f;
+  if constexpr (HD > 0 && sizeof(T) == 2) {
+    float o[HD / 32] = {};
+    attendChunkVec<T, HD>(c, qs, K, V, lo, hi, m, l, o);
+#pragma unroll
+    for (int i = 0; i < HD / 32; ++i)
+      part[2 + lane * (HD / 32) + i] = o[i];
+  } else {
+    float o[MAXI];
+#pragma unroll
+    for (int i = 0; i < MAXI; ++i)
+      o[i] = 0.0f;
+    attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
+#pragma unroll
+    for (int i = 0; i < MAXI; ++i) {
+      int d = lane + 32 * i;
+      if (d < hd)
+        part[2 + d] = o[i];
+    }
+  }
   if (lane == 0) {
     part[0] = m;
     part[1] = l;
-  }
-#pragma unroll
-  for (int i = 0; i < MAXI; ++i) {
-    int d = lane + 32 * i;
-    if (d < hd)
-      part[2 + d] = o[i];
   }
 }
 
@@ -330,6 +404,8 @@ __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
 template <class T>
 __global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
                                   int64_t splits, const int64_t *pos0) {
+  gridWait();
+  allowDependents();
   int64_t row = blockIdx.x;
   int64_t pos = *pos0;
   KeyRange r = visible(c, pos, pos + 1);
@@ -354,11 +430,10 @@ __global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
   }
 }
 
-
 // ------------------------------------------------------------ flash prefill
 
-constexpr int kFlashRows = 64; // query rows per block: 4 warps x 16
-constexpr int kFlashKeys = 64; // keys per tile
+constexpr int kFlashRows = 64;       // query rows per block: 4 warps x 16
+constexpr int kFlashKeys = 64;       // keys per tile
 constexpr int kSLd = kFlashKeys + 4; // float scores, row stride
 constexpr int kPLd = kFlashKeys + 8; // probabilities (dtype), row stride
 
@@ -451,8 +526,7 @@ __global__ void __launch_bounds__(128)
   int64_t kLo = c.window > 0 ? max(int64_t(0), p0 + t0 - c.window + 1) : 0;
   int64_t kHi = c.causal ? last + 1 : keyEnd;
 
-  for (int64_t kt = kLo / kFlashKeys * kFlashKeys; kt < kHi;
-       kt += kFlashKeys) {
+  for (int64_t kt = kLo / kFlashKeys * kFlashKeys; kt < kHi; kt += kFlashKeys) {
     __syncthreads(); // The previous tile's K and V are no longer read.
     int kRows = int(min(int64_t(kFlashKeys), keyEnd - kt));
     loadTile(Ks, L.ldh, K + kt * hd, hd, kRows, hd, vec);
@@ -585,19 +659,26 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
   // by every call, prefill included, so that the decode graph, captured
   // after a prefill, finds the scratch it needs already allocated.
   int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
-  size_t need = size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits *
-                (c.hd + 2);
+  size_t need =
+      size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits * (c.hd + 2);
   float *scratch = g->scratchFor(need);
   if (T_ == 1) {
     int64_t rows = B * c.heads;
     if (!scratch)
       return;
     dim3 grid(unsigned(rows), unsigned((splits + kWarps - 1) / kWarps));
-    attnSplitKernel<T, MAXI><<<grid, kWarps * 32, smem, g->stream>>>(
-        c, kc, vc, out, scratch, splits, g->pos);
+    if (!std::is_same<T, float>::value && c.hd == 64)
+      launchDependent(g, attnSplitKernel<T, MAXI, 64>, grid, kWarps * 32, smem,
+                      c, kc, vc, out, scratch, splits, g->pos);
+    else if (!std::is_same<T, float>::value && c.hd == 128)
+      launchDependent(g, attnSplitKernel<T, MAXI, 128>, grid, kWarps * 32, smem,
+                      c, kc, vc, out, scratch, splits, g->pos);
+    else
+      launchDependent(g, attnSplitKernel<T, MAXI, 0>, grid, kWarps * 32, smem,
+                      c, kc, vc, out, scratch, splits, g->pos);
     g->noteLaunch("olmg_attention (split-KV)");
-    attnCombineKernel<T><<<unsigned(rows), 128, 0, g->stream>>>(
-        c, out, scratch, splits, g->pos);
+    launchDependent(g, attnCombineKernel<T>, unsigned(rows), 128, 0, c, out,
+                    scratch, splits, g->pos);
     g->noteLaunch("olmg_attention (combine)");
     return;
   }
@@ -605,15 +686,15 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
     return;
   int64_t rows = B * T_ * c.heads;
   unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
-  attnRowsKernel<T, MAXI><<<grid, kWarps * 32, smem, g->stream>>>(
-      c, kc, vc, out, B, T_, g->pos);
+  launchDependent(g, attnRowsKernel<T, MAXI>, grid, kWarps * 32, smem, c, kc,
+                  vc, out, B, T_, g->pos);
   g->noteLaunch("olmg_attention (rows)");
 }
 
 /// The general prep step (qk-norm, odd head sizes): prepKernel.
 template <class T>
-void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc,
-                T *vc, T *o, int64_t B, int64_t T_, const void *qNormW,
+void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc, T *vc,
+                T *o, int64_t B, int64_t T_, const void *qNormW,
                 const void *kNormW, const void *qNormB, const void *kNormB) {
   // Few tokens (decode): up to 16 warps a token, so that its heads are
   // prepared side by side rather than 12 after each other.
@@ -621,8 +702,9 @@ void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc,
   int prepWarps =
       B * T_ >= g->smCount ? kWarps : std::max(kWarps, std::min(16, heads));
   size_t smem = size_t(prepWarps) * c.hd * sizeof(float);
-  prepKernel<T><<<unsigned(B * T_), prepWarps * 32, smem, g->stream>>>(
-      c, static_cast<const T *>(qkv), kc, vc, o, T_, g->pos,
+  launchDependent(
+      g, prepKernel<T>, unsigned(B * T_), prepWarps * 32, smem, c,
+      static_cast<const T *>(qkv), kc, vc, o, T_, g->pos,
       static_cast<const T *>(qNormW), static_cast<const T *>(kNormW),
       static_cast<const T *>(qNormB), static_cast<const T *>(kNormB));
   g->noteLaunch("olmg_attention (prep)");
@@ -630,17 +712,17 @@ void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc,
 
 template <class T>
 void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
-               void *kCache, void *vCache, void *out, int64_t B, int64_t T_,
-               const void *qNormW, const void *kNormW, const void *qNormB,
-               const void *kNormB) {
+                  void *kCache, void *vCache, void *out, int64_t B, int64_t T_,
+                  const void *qNormW, const void *kNormW, const void *qNormB,
+                  const void *kNormB) {
   T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
   T *o = static_cast<T *>(out);
   int heads = c.heads + 2 * c.kvHeads;
   if (c.qkNorm == 0 && c.hd % 2 == 0) {
     int items = heads * c.hd / 2;
     int threads = std::min(256, (items + 31) / 32 * 32);
-    prepRopeKernel<T><<<unsigned(B * T_), threads, 0, g->stream>>>(
-        c, static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
+    launchDependent(g, prepRopeKernel<T>, unsigned(B * T_), threads, 0, c,
+                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
     g->noteLaunch("olmg_attention (prep)");
   } else {
     launchPrep<T>(g, c, qkv, kc, vc, o, B, T_, qNormW, kNormW, qNormB, kNormB);
@@ -683,13 +765,13 @@ extern "C" void olmg_attention(OlmgContext *g, const int64_t *icfg,
       c.heads % c.kvHeads) {
     g->noteError("olmg_attention: unsupported head_dim " +
                  std::to_string(c.hd) + " / rotary_dim " +
-                 std::to_string(c.rot) + " / heads " +
-                 std::to_string(c.heads) + ":" + std::to_string(c.kvHeads));
+                 std::to_string(c.rot) + " / heads " + std::to_string(c.heads) +
+                 ":" + std::to_string(c.kvHeads));
     return;
   }
   for (int i = 0; i < c.rot / 2; ++i)
     c.invFreq[i] = inv_freq[i];
-  OLMG_DISPATCH(g->dtype, runAttention<T>(g, c, qkv, k_cache, v_cache, out, B, seq,
-                                       q_norm_w, k_norm_w, q_norm_b,
-                                       k_norm_b));
+  OLMG_DISPATCH(g->dtype,
+                runAttention<T>(g, c, qkv, k_cache, v_cache, out, B, seq,
+                                q_norm_w, k_norm_w, q_norm_b, k_norm_b));
 }

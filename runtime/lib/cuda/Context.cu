@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace olmrt::cuda {
@@ -73,8 +74,16 @@ void *deviceAlloc(size_t bytes, const std::string &what) {
 
 namespace {
 
-__global__ void setPositionKernel(int64_t *pos, int64_t value) { *pos = value; }
-__global__ void advancePositionKernel(int64_t *pos) { *pos += 1; }
+__global__ void setPositionKernel(int64_t *pos, int64_t value) {
+  gridWait();
+  allowDependents();
+  *pos = value;
+}
+__global__ void advancePositionKernel(int64_t *pos) {
+  gridWait();
+  allowDependents();
+  *pos += 1;
+}
 
 /// Does (a, ai) beat the best so far (b, bi)? First maximum, NaN largest
 /// (the first NaN wins), as torch.argmax and olmrt::argmaxFirst.
@@ -88,17 +97,40 @@ __device__ __forceinline__ bool better(float a, int64_t ai, float b,
   return a > b || (a == b && ai < bi);
 }
 
+/// (v, i) as one 64-bit key whose unsigned order is `better`'s: the float
+/// mapped to an order-preserving uint32 (NaN above +inf, -0 as +0), then
+/// the complement of the index, so that of equal values the first wins.
+__device__ __forceinline__ uint64_t argmaxKey(float v, int64_t i) {
+  uint32_t u = 0xffffffffu;
+  if (!isnan(v)) {
+    u = __float_as_uint(v == 0.0f ? 0.0f : v);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  }
+  return (uint64_t(u) << 32) | uint64_t(0xffffffffu - uint32_t(i));
+}
+
+/// Grid (blocks per row, batch). Each block finds the best of its slice of
+/// the row and folds it into slots[b] (key, then arrival count) with
+/// atomics; the last block of a row to arrive writes the id and resets the
+/// slot for the next call. One block a row was 58 us for Llama's 128k
+/// logits on an H200 (one SM's bandwidth); a row's blocks now share it.
 __global__ void argmaxKernel(const float *logits, int64_t rowStride,
                              int64_t rowOffset, int64_t vocab, int32_t *ids,
                              int32_t *tokens, int64_t tokenStride,
-                             const int64_t *pos, int64_t posAdd) {
+                             const int64_t *pos, int64_t posAdd,
+                             unsigned long long *slots) {
+  gridWait();
+  allowDependents();
   __shared__ float sv[32];
   __shared__ int64_t si[32];
-  int64_t b = blockIdx.x;
+  int64_t b = blockIdx.y;
   const float *row = logits + b * rowStride + rowOffset;
   float best = -INFINITY;
   int64_t bestI = INT64_MAX;
-  for (int64_t v = threadIdx.x; v < vocab; v += blockDim.x) {
+  int64_t stride = int64_t(gridDim.x) * blockDim.x;
+#pragma unroll 4
+  for (int64_t v = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; v < vocab;
+       v += stride) {
     float x = row[v];
     if (better(x, v, best, bestI)) {
       best = x;
@@ -119,26 +151,34 @@ __global__ void argmaxKernel(const float *logits, int64_t rowStride,
     si[warp] = bestI;
   }
   __syncthreads();
-  if (warp == 0) {
-    int warps = blockDim.x >> 5;
-    best = lane < warps ? sv[lane] : -INFINITY;
-    bestI = lane < warps ? si[lane] : INT64_MAX;
-    for (int o = 16; o > 0; o >>= 1) {
-      float ov = __shfl_xor_sync(0xffffffffu, best, o);
-      int64_t oi = __shfl_xor_sync(0xffffffffu, bestI, o);
-      if (better(ov, oi, best, bestI)) {
-        best = ov;
-        bestI = oi;
-      }
-    }
-    if (lane == 0) {
-      if (bestI == INT64_MAX)
-        bestI = 0; // All -inf: torch returns 0 as well.
-      ids[b] = int32_t(bestI);
-      if (tokens)
-        tokens[b * tokenStride + *pos + posAdd] = int32_t(bestI);
+  if (warp != 0)
+    return;
+  int warps = blockDim.x >> 5;
+  best = lane < warps ? sv[lane] : -INFINITY;
+  bestI = lane < warps ? si[lane] : INT64_MAX;
+  for (int o = 16; o > 0; o >>= 1) {
+    float ov = __shfl_xor_sync(0xffffffffu, best, o);
+    int64_t oi = __shfl_xor_sync(0xffffffffu, bestI, o);
+    if (better(ov, oi, best, bestI)) {
+      best = ov;
+      bestI = oi;
     }
   }
+  if (lane != 0)
+    return;
+  unsigned long long *key = slots + 2 * b, *count = key + 1;
+  if (bestI != INT64_MAX) // A block past the row's end has no candidate.
+    atomicMax(key, argmaxKey(best, bestI));
+  __threadfence();
+  if (atomicAdd(count, 1ull) != gridDim.x - 1)
+    return;
+  // Last to arrive: every other block's atomicMax came before its count.
+  unsigned long long k = atomicExch(key, 0ull);
+  atomicExch(count, 0ull);
+  int32_t id = int32_t(0xffffffffu - uint32_t(k & 0xffffffffu));
+  ids[b] = id;
+  if (tokens)
+    tokens[b * tokenStride + *pos + posAdd] = id;
 }
 
 uint16_t floatToBf16(float f) {
@@ -160,21 +200,31 @@ float bf16ToFloat(uint16_t h) {
 } // namespace
 
 void setPosition(OlmgContext *g, int64_t pos) {
-  setPositionKernel<<<1, 1, 0, g->stream>>>(g->pos, pos);
+  launchDependent(g, setPositionKernel, 1, 1, 0, g->pos, pos);
   g->noteLaunch("set position");
 }
 
 void advancePosition(OlmgContext *g) {
-  advancePositionKernel<<<1, 1, 0, g->stream>>>(g->pos);
+  launchDependent(g, advancePositionKernel, 1, 1, 0, g->pos);
   g->noteLaunch("advance position");
 }
 
 void argmaxToIds(OlmgContext *g, const float *logits, int64_t rowStride,
                  int64_t rowOffset, int64_t batch, int64_t vocab, int32_t *ids,
                  int32_t *tokens, int64_t tokenStride, int64_t posAdd) {
-  argmaxKernel<<<unsigned(batch), 1024, 0, g->stream>>>(
-      logits, rowStride, rowOffset, vocab, ids, tokens, tokenStride, g->pos,
-      posAdd);
+  if (batch > g->maxBatch || vocab <= 0 || vocab > INT32_MAX) {
+    g->noteError("argmax: " + std::to_string(batch) + " rows of " +
+                 std::to_string(vocab) + " logits (at most " +
+                 std::to_string(g->maxBatch) + " rows of 2^31 - 1)");
+    return;
+  }
+  // ~16 logits a thread, at most 128 blocks a row.
+  constexpr int kThreads = 256;
+  int64_t perRow =
+      std::min<int64_t>(128, (vocab + 16 * kThreads - 1) / (16 * kThreads));
+  launchDependent(g, argmaxKernel, dim3(unsigned(perRow), unsigned(batch)),
+                  kThreads, 0, logits, rowStride, rowOffset, vocab, ids, tokens,
+                  tokenStride, g->pos, posAdd, g->argmaxSlots);
   g->noteLaunch("argmax");
 }
 
@@ -261,9 +311,9 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
     : dtype(dtype), maxBatch(maxBatch) {
   int device = 0;
   check(cudaGetDevice(&device), "cudaGetDevice");
-  check(cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount,
-                               device),
-        "cudaDeviceGetAttribute");
+  check(
+      cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, device),
+      "cudaDeviceGetAttribute");
   check(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking),
         "cudaStreamCreate");
   checkLt(cublasLtCreate(&lt), "cublasLtCreate");
@@ -271,6 +321,16 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   workspace = deviceAlloc(workspaceBytes, "the cuBLASLt workspace");
   pos = static_cast<int64_t *>(deviceAlloc(sizeof(int64_t), "the position"));
   deviceFill(pos, 0, sizeof(int64_t));
+  size_t slotBytes = size_t(std::max<int64_t>(maxBatch, 1)) * 16;
+  argmaxSlots = static_cast<unsigned long long *>(
+      deviceAlloc(slotBytes, "the argmax slots"));
+  deviceFill(argmaxSlots, 0, slotBytes);
+  auto off = [](const char *name) {
+    const char *v = std::getenv(name);
+    return v && std::strcmp(v, "0") == 0;
+  };
+  useGemv = !off("OLMRT_CUDA_GEMV");
+  usePdl = !off("OLMRT_CUDA_PDL");
 }
 
 OlmgContext::~OlmgContext() {
@@ -293,6 +353,8 @@ OlmgContext::~OlmgContext() {
     cudaFree(pitched);
   if (pos)
     cudaFree(pos);
+  if (argmaxSlots)
+    cudaFree(argmaxSlots);
   if (workspace)
     cudaFree(workspace);
   if (lt)
@@ -343,7 +405,8 @@ float *OlmgContext::scratchFor(size_t floats) {
     return scratch;
   if (capturing()) {
     scratchWanted = std::max(scratchWanted, floats);
-    noteError("split-KV attention needs more scratch during graph capture");
+    noteError("scratch (split-KV partials, gated products) must grow during "
+              "graph capture");
     return nullptr;
   }
   cudaStreamSynchronize(stream);
@@ -354,7 +417,7 @@ float *OlmgContext::scratchFor(size_t floats) {
   // Kernels never throw (generated C code calls them): record the error.
   try {
     scratch = static_cast<float *>(
-        deviceAlloc(floats * sizeof(float), "split-KV attention scratch"));
+        deviceAlloc(floats * sizeof(float), "the kernels' scratch"));
   } catch (const std::exception &e) {
     noteError(e.what());
     return nullptr;

@@ -5,7 +5,8 @@
 // it. One OlmgContext per session: its stream, cuBLASLt handle and
 // workspace, the generated kernels, the current position in device memory
 // (read by the kernels that depend on pos0, so that a captured decode graph
-// can be replayed at any position) and scratch for split-KV attention.
+// can be replayed at any position) and scratch for split-KV attention and
+// gated products.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,7 +67,7 @@ struct MatmulPlan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
   cublasLtMatmulAlgo_t algo{};
-  bool haveAlgo = false;   // false: the fallback kernel
+  bool haveAlgo = false; // false: the fallback kernel
   bool biasEpilogue = false;
   bool actEpilogue = false;
 };
@@ -93,12 +94,24 @@ struct OlmgContext {
   void *workspace = nullptr;
   size_t workspaceBytes = 0;
   int smCount = 0;
+  /// Performance switches, on unless the environment says otherwise (so
+  /// that one bench run can measure with and without): OLMRT_CUDA_GEMV=0
+  /// sends batch <= 8 products to cuBLASLt instead of the own GEMV
+  /// (Gemv.cu); OLMRT_CUDA_PDL=0 launches every kernel the ordinary way
+  /// instead of with programmatic dependent launch (Common.cuh).
+  bool useGemv = true;
+  bool usePdl = true;
   /// Device int64: the position of the first token of the current call.
   int64_t *pos = nullptr;
+  /// Per row of the device argmax (max_batch rows): the best key so far and
+  /// how many blocks have arrived; zero between calls (Context.cu).
+  unsigned long long *argmaxSlots = nullptr;
   std::vector<olmrt::cuda::GeneratedKernel> kernels;
   std::map<olmrt::cuda::MatmulKey, olmrt::cuda::MatmulPlan> plans;
-  /// Split-KV decode partials; grows only outside graph capture, and each
-  /// growth bumps scratchGeneration (captured graphs must be redone).
+  /// Split-KV decode partials and the [M, 2H] product of a gated matmul
+  /// that is not a GEMV (never live at once: stream order); grows only
+  /// outside graph capture, and each growth bumps scratchGeneration
+  /// (captured graphs must be redone).
   float *scratch = nullptr;
   size_t scratchFloats = 0;
   int64_t scratchGeneration = 0;

@@ -18,29 +18,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ float geluErf(float x) { return x * normcdff(x); }
-__device__ __forceinline__ float geluTanh(float x) {
-  float u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
-  return x / (1.0f + expf(-2.0f * u));
-}
-__device__ __forceinline__ float relu(float x) { return x > 0.0f ? x : 0.0f; }
-__device__ __forceinline__ float silu(float x) { return x / (1.0f + expf(-x)); }
-
-__device__ __forceinline__ float activate(float x, int kind) {
-  switch (kind) {
-  case OLMK_ACT_GELU:
-    return geluErf(x);
-  case OLMK_ACT_GELU_TANH:
-    return geluTanh(x);
-  case OLMK_ACT_RELU:
-    return relu(x);
-  case OLMK_ACT_SILU:
-    return silu(x);
-  default:
-    return x;
-  }
-}
-
 #define GRID_STRIDE(i, n)                                                      \
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < (n);    \
        i += int64_t(gridDim.x) * blockDim.x)
@@ -48,6 +25,8 @@ __device__ __forceinline__ float activate(float x, int kind) {
 template <class T>
 __global__ void embeddingKernel(const int32_t *ids, const T *table, T *out,
                                 int64_t D, float scale) {
+  gridWait();
+  allowDependents();
   int64_t m = blockIdx.x;
   const T *row = table + int64_t(ids[m]) * D;
   T *o = out + m * D;
@@ -59,6 +38,8 @@ template <class T>
 __global__ void posEmbeddingKernel(const T *x, const T *table, T *out,
                                    int64_t T_, int64_t D, const int64_t *pos,
                                    int64_t offset) {
+  gridWait();
+  allowDependents();
   int64_t r = blockIdx.x; // b * T + t
   int64_t t = r % T_;
   const T *row = table + (*pos + t + offset) * D;
@@ -68,12 +49,16 @@ __global__ void posEmbeddingKernel(const T *x, const T *table, T *out,
 
 template <class T>
 __global__ void activationKernel(const T *x, T *y, int64_t n, int kind) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(y + i, activate(ld(x + i), kind));
 }
 
 template <class T>
 __global__ void gatedKernel(const T *gu, T *out, int64_t M, int64_t H,
                             int kind) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, M * H) {
     int64_t m = i / H, j = i % H;
     const T *gate = gu + m * 2 * H;
@@ -86,8 +71,9 @@ __global__ void gatedKernel(const T *gu, T *out, int64_t M, int64_t H,
 // divide into packs, else the scalar kernels above.
 
 template <class T>
-__global__ void activationVecKernel(const T *x, T *y, int64_t packs,
-                                    int kind) {
+__global__ void activationVecKernel(const T *x, T *y, int64_t packs, int kind) {
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   GRID_STRIDE(i, packs) {
     Pack<T> a = ldPack(x + i * N);
@@ -102,6 +88,8 @@ __global__ void activationVecKernel(const T *x, T *y, int64_t packs,
 template <class T>
 __global__ void gatedVecKernel(const T *gu, T *out, int64_t M, int64_t hp,
                                int kind) {
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   GRID_STRIDE(i, M * hp) {
     int64_t m = i / hp, j = i - m * hp;
@@ -116,6 +104,8 @@ __global__ void gatedVecKernel(const T *gu, T *out, int64_t M, int64_t hp,
 
 template <class T>
 __global__ void addVecKernel(const T *a, const T *b, T *out, int64_t packs) {
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   GRID_STRIDE(i, packs) {
     Pack<T> x = ldPack(a + i * N), y = ldPack(b + i * N);
@@ -128,16 +118,22 @@ __global__ void addVecKernel(const T *a, const T *b, T *out, int64_t packs) {
 
 template <class T, class Y>
 __global__ void softcapKernel(const T *x, Y *y, int64_t n, float cap) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(y + i, cap * tanhf(ld(x + i) / cap));
 }
 
 template <class T>
 __global__ void addKernel(const T *a, const T *b, T *out, int64_t n) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(out + i, ld(a + i) + ld(b + i));
 }
 
 template <class T>
 __global__ void scaleKernel(const T *a, float s, T *out, int64_t n) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(out + i, ld(a + i) * s);
 }
 
@@ -145,6 +141,8 @@ template <class T>
 __global__ void copyColumnsKernel(const T *src, int64_t cols, T *dst,
                                   int64_t dstCols, int64_t offset,
                                   int64_t rows) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, rows * cols) {
     int64_t r = i / cols, c = i % cols;
     dst[r * dstCols + offset + c] = src[i];
@@ -153,6 +151,8 @@ __global__ void copyColumnsKernel(const T *src, int64_t cols, T *dst,
 
 template <class T>
 __global__ void toF32Kernel(const T *x, float *y, int64_t n) {
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) y[i] = ld(x + i);
 }
 
@@ -164,10 +164,10 @@ void olmg_embedding(OlmgContext *g, const int32_t *ids, const void *table,
                     void *out, int64_t M, int64_t D, float scale) {
   if (M <= 0)
     return;
-  OLMG_DISPATCH(g->dtype, embeddingKernel<T><<<unsigned(M), kThreads, 0,
-                                                g->stream>>>(
-                              ids, static_cast<const T *>(table),
-                              static_cast<T *>(out), D, scale));
+  OLMG_DISPATCH(g->dtype,
+                launchDependent(g, embeddingKernel<T>, unsigned(M), kThreads, 0,
+                                ids, static_cast<const T *>(table),
+                                static_cast<T *>(out), D, scale));
   g->noteLaunch("olmg_embedding");
 }
 
@@ -177,11 +177,11 @@ void olmg_pos_embedding_add(OlmgContext *g, const void *x, const void *table,
   (void)pos0; // The position comes from g->pos (graph replay).
   if (B * T_ <= 0)
     return;
-  OLMG_DISPATCH(g->dtype, posEmbeddingKernel<T><<<unsigned(B * T_), kThreads,
-                                                   0, g->stream>>>(
-                              static_cast<const T *>(x),
-                              static_cast<const T *>(table),
-                              static_cast<T *>(out), T_, D, g->pos, offset));
+  OLMG_DISPATCH(g->dtype,
+                launchDependent(g, posEmbeddingKernel<T>, unsigned(B * T_),
+                                kThreads, 0, static_cast<const T *>(x),
+                                static_cast<const T *>(table),
+                                static_cast<T *>(out), T_, D, g->pos, offset));
   g->noteLaunch("olmg_pos_embedding_add");
 }
 
@@ -192,50 +192,52 @@ void olmg_activation(OlmgContext *g, const void *x, void *y, int64_t n,
   OLMG_DISPATCH(g->dtype, {
     constexpr int N = Pack<T>::N;
     if (n % N == 0 && aligned16({x, y}))
-      activationVecKernel<T>
-          <<<gridFor(n / N, kThreads, g->smCount), kThreads, 0, g->stream>>>(
-              static_cast<const T *>(x), static_cast<T *>(y), n / N, kind);
+      launchDependent(g, activationVecKernel<T>,
+                      gridFor(n / N, kThreads, g->smCount), kThreads, 0,
+                      static_cast<const T *>(x), static_cast<T *>(y), n / N,
+                      kind);
     else
-      activationKernel<T>
-          <<<gridFor(n, kThreads, g->smCount), kThreads, 0, g->stream>>>(
-              static_cast<const T *>(x), static_cast<T *>(y), n, kind);
+      launchDependent(g, activationKernel<T>, gridFor(n, kThreads, g->smCount),
+                      kThreads, 0, static_cast<const T *>(x),
+                      static_cast<T *>(y), n, kind);
   });
   g->noteLaunch("olmg_activation");
 }
 
-void olmg_gated_activation(OlmgContext *g, const void *gu, void *out,
-                           int64_t M, int64_t H, int32_t kind) {
+void olmg_gated_activation(OlmgContext *g, const void *gu, void *out, int64_t M,
+                           int64_t H, int32_t kind) {
   if (M * H <= 0)
     return;
   OLMG_DISPATCH(g->dtype, {
     constexpr int N = Pack<T>::N;
     if (H % N == 0 && aligned16({gu, out}))
-      gatedVecKernel<T><<<gridFor(M * H / N, kThreads, g->smCount), kThreads,
-                          0, g->stream>>>(static_cast<const T *>(gu),
-                                          static_cast<T *>(out), M, H / N,
-                                          kind);
+      launchDependent(g, gatedVecKernel<T>,
+                      gridFor(M * H / N, kThreads, g->smCount), kThreads, 0,
+                      static_cast<const T *>(gu), static_cast<T *>(out), M,
+                      H / N, kind);
     else
-      gatedKernel<T>
-          <<<gridFor(M * H, kThreads, g->smCount), kThreads, 0, g->stream>>>(
-              static_cast<const T *>(gu), static_cast<T *>(out), M, H, kind);
+      launchDependent(g, gatedKernel<T>, gridFor(M * H, kThreads, g->smCount),
+                      kThreads, 0, static_cast<const T *>(gu),
+                      static_cast<T *>(out), M, H, kind);
   });
   g->noteLaunch("olmg_gated_activation");
 }
 
-void olmg_softcap(OlmgContext *g, const void *x, void *y, int64_t n,
-                  float cap, int32_t y_f32) {
+void olmg_softcap(OlmgContext *g, const void *x, void *y, int64_t n, float cap,
+                  int32_t y_f32) {
   if (n <= 0)
     return;
   unsigned grid = gridFor(n, kThreads, g->smCount);
   if (y_f32)
     OLMG_DISPATCH(g->dtype,
-                  softcapKernel<T, float><<<grid, kThreads, 0, g->stream>>>(
-                      static_cast<const T *>(x), static_cast<float *>(y), n,
-                      cap));
+                  launchDependent(g, softcapKernel<T, float>, grid, kThreads, 0,
+                                  static_cast<const T *>(x),
+                                  static_cast<float *>(y), n, cap));
   else
     OLMG_DISPATCH(g->dtype,
-                  softcapKernel<T, T><<<grid, kThreads, 0, g->stream>>>(
-                      static_cast<const T *>(x), static_cast<T *>(y), n, cap));
+                  launchDependent(g, softcapKernel<T, T>, grid, kThreads, 0,
+                                  static_cast<const T *>(x),
+                                  static_cast<T *>(y), n, cap));
   g->noteLaunch("olmg_softcap");
 }
 
@@ -246,15 +248,13 @@ void olmg_add(OlmgContext *g, const void *a, const void *b, void *out,
   OLMG_DISPATCH(g->dtype, {
     constexpr int N = Pack<T>::N;
     if (n % N == 0 && aligned16({a, b, out}))
-      addVecKernel<T>
-          <<<gridFor(n / N, kThreads, g->smCount), kThreads, 0, g->stream>>>(
-              static_cast<const T *>(a), static_cast<const T *>(b),
-              static_cast<T *>(out), n / N);
+      launchDependent(g, addVecKernel<T>, gridFor(n / N, kThreads, g->smCount),
+                      kThreads, 0, static_cast<const T *>(a),
+                      static_cast<const T *>(b), static_cast<T *>(out), n / N);
     else
-      addKernel<T>
-          <<<gridFor(n, kThreads, g->smCount), kThreads, 0, g->stream>>>(
-              static_cast<const T *>(a), static_cast<const T *>(b),
-              static_cast<T *>(out), n);
+      launchDependent(g, addKernel<T>, gridFor(n, kThreads, g->smCount),
+                      kThreads, 0, static_cast<const T *>(a),
+                      static_cast<const T *>(b), static_cast<T *>(out), n);
   });
   g->noteLaunch("olmg_add");
 }
@@ -263,22 +263,21 @@ void olmg_scale(OlmgContext *g, const void *a, float s, void *out, int64_t n) {
   if (n <= 0)
     return;
   unsigned grid = gridFor(n, kThreads, g->smCount);
-  OLMG_DISPATCH(g->dtype, scaleKernel<T><<<grid, kThreads, 0, g->stream>>>(
-                              static_cast<const T *>(a), s,
-                              static_cast<T *>(out), n));
+  OLMG_DISPATCH(g->dtype, launchDependent(g, scaleKernel<T>, grid, kThreads, 0,
+                                          static_cast<const T *>(a), s,
+                                          static_cast<T *>(out), n));
   g->noteLaunch("olmg_scale");
 }
 
-void olmg_copy_columns(OlmgContext *g, const void *src, int64_t cols,
-                       void *dst, int64_t dst_cols, int64_t offset,
-                       int64_t rows) {
+void olmg_copy_columns(OlmgContext *g, const void *src, int64_t cols, void *dst,
+                       int64_t dst_cols, int64_t offset, int64_t rows) {
   if (rows * cols <= 0)
     return;
   unsigned grid = gridFor(rows * cols, kThreads, g->smCount);
   OLMG_DISPATCH(g->dtype,
-                copyColumnsKernel<T><<<grid, kThreads, 0, g->stream>>>(
-                    static_cast<const T *>(src), cols, static_cast<T *>(dst),
-                    dst_cols, offset, rows));
+                launchDependent(g, copyColumnsKernel<T>, grid, kThreads, 0,
+                                static_cast<const T *>(src), cols,
+                                static_cast<T *>(dst), dst_cols, offset, rows));
   g->noteLaunch("olmg_copy_columns");
 }
 
@@ -286,8 +285,8 @@ void olmg_to_f32(OlmgContext *g, const void *x, float *y, int64_t n) {
   if (n <= 0)
     return;
   unsigned grid = gridFor(n, kThreads, g->smCount);
-  OLMG_DISPATCH(g->dtype, toF32Kernel<T><<<grid, kThreads, 0, g->stream>>>(
-                              static_cast<const T *>(x), y, n));
+  OLMG_DISPATCH(g->dtype, launchDependent(g, toF32Kernel<T>, grid, kThreads, 0,
+                                          static_cast<const T *>(x), y, n));
   g->noteLaunch("olmg_to_f32");
 }
 
@@ -318,9 +317,8 @@ void olmg_launch(OlmgContext *g, int32_t kernel, int64_t n, int32_t nargs,
   int64_t perBlock = int64_t(kThreads) * k.elementsPerThread;
   int64_t blocks = (n + perBlock - 1) / perBlock;
   CUresult status =
-      driver().cuLaunchKernel(k.function, unsigned(blocks), 1, 1,
-                                   kThreads, 1, 1, 0, CUstream(g->stream),
-                                   params, nullptr);
+      driver().cuLaunchKernel(k.function, unsigned(blocks), 1, 1, kThreads, 1,
+                              1, 0, CUstream(g->stream), params, nullptr);
   ++g->calls;
   if (status != CUDA_SUCCESS)
     g->noteError("olmg_launch of generated kernel " + std::to_string(kernel) +

@@ -22,11 +22,12 @@
 // and the two products write straight into them, in capture too.
 // An activation goes into the epilogue where cuBLASLt has the same
 // function (GELU: the tanh approximation; ReLU), else a kernel follows.
+// Batch-1 products (decode) do not come here: Gemv.cu.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Common.cuh"
-#include "olmrt/CpuKernels.h" // OLMK_ACT_*
+#include "Gemv.h"
 
 using namespace olmrt::cuda;
 
@@ -70,31 +71,31 @@ MatmulPlan makePlan(OlmgContext *g, const MatmulKey &key) {
   if (p.biasEpilogue || p.actEpilogue) {
     cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
     if (key.act == OLMK_ACT_GELU_TANH)
-      epilogue = p.biasEpilogue ? CUBLASLT_EPILOGUE_GELU_BIAS
-                                : CUBLASLT_EPILOGUE_GELU;
+      epilogue =
+          p.biasEpilogue ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
     else if (key.act == OLMK_ACT_RELU)
-      epilogue = p.biasEpilogue ? CUBLASLT_EPILOGUE_RELU_BIAS
-                                : CUBLASLT_EPILOGUE_RELU;
-    checkLt(cublasLtMatmulDescSetAttribute(
-                p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
-                sizeof epilogue),
+      epilogue =
+          p.biasEpilogue ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_RELU;
+    checkLt(cublasLtMatmulDescSetAttribute(p.desc,
+                                           CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                           &epilogue, sizeof epilogue),
             "matmul EPILOGUE");
   }
   if (p.biasEpilogue) {
     int32_t biasType = int32_t(dt);
-    checkLt(cublasLtMatmulDescSetAttribute(
-                p.desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &biasType,
-                sizeof biasType),
+    checkLt(cublasLtMatmulDescSetAttribute(p.desc,
+                                           CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                           &biasType, sizeof biasType),
             "matmul BIAS_DATA_TYPE");
   }
-  checkLt(cublasLtMatrixLayoutCreate(&p.a, dt, uint64_t(key.k),
-                                     uint64_t(key.n), key.k),
+  checkLt(cublasLtMatrixLayoutCreate(&p.a, dt, uint64_t(key.k), uint64_t(key.n),
+                                     key.k),
           "layout A");
-  checkLt(cublasLtMatrixLayoutCreate(&p.b, dt, uint64_t(key.k),
-                                     uint64_t(key.m), key.k),
+  checkLt(cublasLtMatrixLayoutCreate(&p.b, dt, uint64_t(key.k), uint64_t(key.m),
+                                     key.k),
           "layout B");
-  checkLt(cublasLtMatrixLayoutCreate(&p.c, yt, uint64_t(key.n),
-                                     uint64_t(key.m), key.ldy),
+  checkLt(cublasLtMatrixLayoutCreate(&p.c, yt, uint64_t(key.n), uint64_t(key.m),
+                                     key.ldy),
           "layout C");
 
   cublasLtMatmulPreference_t pref = nullptr;
@@ -183,8 +184,7 @@ void fallback(OlmgContext *g, const void *x, const void *w, const void *bias,
   else
     matmulFallbackKernel<T, T><<<grid, block, 0, g->stream>>>(
         static_cast<const T *>(x), static_cast<const T *>(w),
-        static_cast<const T *>(bias), static_cast<T *>(y), M, N, K,
-        accumulate);
+        static_cast<const T *>(bias), static_cast<T *>(y), M, N, K, accumulate);
 }
 
 template <class T>
@@ -286,9 +286,8 @@ bool matmulPitched(OlmgContext *g, const void *x, const void *w, void *y,
   int64_t per = int64_t(16 / ySize);
   int64_t ld = (N + per - 1) / per * per;
   size_t rowBytes = size_t(ld) * ySize;
-  int64_t rows = std::min<int64_t>(M, std::max<int64_t>(
-                                          64, int64_t(kPitchedMax / rowBytes) /
-                                                  64 * 64));
+  int64_t rows = std::min<int64_t>(
+      M, std::max<int64_t>(64, int64_t(kPitchedMax / rowBytes) / 64 * 64));
   size_t bytes = size_t(rows) * rowBytes;
   if (bytes > g->pitchedBytes) {
     cudaStreamSynchronize(g->stream);
@@ -346,6 +345,11 @@ extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
   if (act >= 0 && (accumulate || y_f32 || ldy != N)) {
     g->noteError("olmg_matmul: an activation needs a dense product in the "
                  "compute dtype without accumulation");
+    return;
+  }
+  // Batch 1 (decode): the own GEMV, any activation in its epilogue.
+  if (gemv(g, x, w, bias, y, M, N, K, accumulate, y_f32, act, ldy)) {
+    g->noteLaunch("olmg_matmul (gemv)");
     return;
   }
   size_t ySize = y_f32 ? 4 : dtypeBytes(g->dtype);
@@ -412,4 +416,24 @@ extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
   if (act >= 0 && !p.actEpilogue)
     olmg_activation(g, y, y, M * N, act);
   g->noteLaunch("olmg_matmul");
+}
+
+extern "C" void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
+                                  const void *bias, void *out, int64_t M,
+                                  int64_t H, int64_t K, int32_t act) {
+  if (M <= 0 || H <= 0)
+    return;
+  if (gemvGated(g, x, w, bias, out, M, H, K, act)) {
+    g->noteLaunch("olmg_matmul_gated (gemv)");
+    return;
+  }
+  // cuBLASLt cannot gate two columns in its epilogue: the [M, 2H] product
+  // into the context's scratch (the split-KV partials, dead between
+  // attention calls), then the gating kernel.
+  size_t bytes = size_t(M) * size_t(2 * H) * dtypeBytes(g->dtype);
+  float *product = g->scratchFor((bytes + 3) / 4);
+  if (!product)
+    return;
+  olmg_matmul(g, x, w, bias, product, M, 2 * H, K, 0, 0, -1, 2 * H);
+  olmg_gated_activation(g, product, out, M, H, act);
 }

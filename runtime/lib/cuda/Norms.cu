@@ -31,6 +31,8 @@ int threadsFor(int64_t D) {
 template <class T>
 __global__ void rmsnormKernel(const T *x, const T *w, T *y, int64_t D,
                               float eps, float wOffset) {
+  gridWait();
+  allowDependents();
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * D;
   T *yr = y + int64_t(blockIdx.x) * D;
@@ -50,6 +52,8 @@ __global__ void rmsnormKernel(const T *x, const T *w, T *y, int64_t D,
 template <class T>
 __global__ void layernormKernel(const T *x, const T *w, const T *b, T *y,
                                 int64_t D, float eps) {
+  gridWait();
+  allowDependents();
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * D;
   T *yr = y + int64_t(blockIdx.x) * D;
@@ -104,6 +108,8 @@ __device__ __forceinline__ void loadRow(const T *xr, int64_t packs,
 template <class T>
 __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
                                  float eps, float wOffset) {
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
@@ -141,6 +147,8 @@ __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
 template <class T>
 __global__ void layernormVecKernel(const T *x, const T *w, const T *b, T *y,
                                    int64_t packs, float eps) {
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
@@ -208,31 +216,32 @@ void olmg_rmsnorm(OlmgContext *g, const void *x, const void *w, void *y,
   OLMG_DISPATCH(g->dtype, {
     constexpr int N = Pack<T>::N;
     if (vectorRows<T>(D, {x, w, y}))
-      rmsnormVecKernel<T><<<unsigned(M), vecThreads(D / N), 0, g->stream>>>(
-          static_cast<const T *>(x), static_cast<const T *>(w),
-          static_cast<T *>(y), D / N, eps, w_offset);
+      launchDependent(g, rmsnormVecKernel<T>, unsigned(M), vecThreads(D / N), 0,
+                      static_cast<const T *>(x), static_cast<const T *>(w),
+                      static_cast<T *>(y), D / N, eps, w_offset);
     else
-      rmsnormKernel<T><<<unsigned(M), threadsFor(D), 0, g->stream>>>(
-          static_cast<const T *>(x), static_cast<const T *>(w),
-          static_cast<T *>(y), D, eps, w_offset);
+      launchDependent(g, rmsnormKernel<T>, unsigned(M), threadsFor(D), 0,
+                      static_cast<const T *>(x), static_cast<const T *>(w),
+                      static_cast<T *>(y), D, eps, w_offset);
   });
   g->noteLaunch("olmg_rmsnorm");
 }
 
-void olmg_layernorm(OlmgContext *g, const void *x, const void *w,
-                    const void *b, void *y, int64_t M, int64_t D, float eps) {
+void olmg_layernorm(OlmgContext *g, const void *x, const void *w, const void *b,
+                    void *y, int64_t M, int64_t D, float eps) {
   if (M <= 0)
     return;
   OLMG_DISPATCH(g->dtype, {
     constexpr int N = Pack<T>::N;
     if (vectorRows<T>(D, {x, w, b, y}))
-      layernormVecKernel<T><<<unsigned(M), vecThreads(D / N), 0, g->stream>>>(
-          static_cast<const T *>(x), static_cast<const T *>(w),
-          static_cast<const T *>(b), static_cast<T *>(y), D / N, eps);
+      launchDependent(g, layernormVecKernel<T>, unsigned(M), vecThreads(D / N),
+                      0, static_cast<const T *>(x), static_cast<const T *>(w),
+                      static_cast<const T *>(b), static_cast<T *>(y), D / N,
+                      eps);
     else
-      layernormKernel<T><<<unsigned(M), threadsFor(D), 0, g->stream>>>(
-          static_cast<const T *>(x), static_cast<const T *>(w),
-          static_cast<const T *>(b), static_cast<T *>(y), D, eps);
+      launchDependent(g, layernormKernel<T>, unsigned(M), threadsFor(D), 0,
+                      static_cast<const T *>(x), static_cast<const T *>(w),
+                      static_cast<const T *>(b), static_cast<T *>(y), D, eps);
   });
   g->noteLaunch("olmg_layernorm");
 }

@@ -276,6 +276,42 @@ olm.model @matmul_residual_and_activation attributes {dtype = f32} {
 
 // -----
 
+olm.model @matmul_gated_without_activation attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "w"}]} : tensor<16x8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{gated needs an activation for the gate}}
+  %m = olm.matmul %x, %w {gated} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_gated_with_residual attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "w"}]} : tensor<16x8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{gated takes no residual}}
+  %m = olm.matmul %x, %w residual %x : tensor<?x?x8xf32> {activation = "silu", gated} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_gated_weight_rows attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{weight must be 16x8, got 'tensor<8x8xf32>'}}
+  %m = olm.matmul %x, %w {activation = "silu", gated} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
 olm.model @matmul_unknown_activation attributes {dtype = f32} {
 ^bb0(%ids: tensor<?x?xi32>):
   %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>

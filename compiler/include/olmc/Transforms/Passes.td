@@ -82,6 +82,23 @@ def FuseMatmulActivation
   }];
 }
 
+def FuseMatmulGatedActivation
+    : Pass<"olm-fuse-matmul-gated-activation", "::olm::ModelOp"> {
+  let summary = "Fold a gated MLP's act(gate) * up into the gate/up matmul";
+  let description = [{
+    `olm.gated_act %m` where `%m` is a plain `olm.matmul` (no residual, no
+    activation) used only by it becomes the matmul with `gated` and
+    `activation = "<kind>"`, whose result is the gated [.., H]. Backends
+    gate where the product is written: the cuda target's batch-1 GEMV
+    computes both rows of a pair and writes only `act(gate) * up`, one
+    kernel and one [.., 2H] round trip less per layer and decode step;
+    larger products run cuBLASLt into scratch, then the gating kernel. The
+    compile pipeline runs it for the cuda target only (the cpu target's
+    BLAS call has no epilogue to put it in); lowering a gated matmul for
+    the cpu target is an error.
+  }];
+}
+
 def FuseElementwise : Pass<"olm-fuse-elementwise", "::olm::ModelOp"> {
   let summary = "Fuse chains of elementwise work into olm.fused ops";
   let description = [{

@@ -69,7 +69,8 @@ def OLM_PosAddOp : OLM_PrimOp<"pos_add"> {
 }
 
 def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
-  let summary = "y = act(x W^T (+ bias)) or x W^T (+ bias) (+ residual), W: [N, K]";
+  let summary = "y = act(x W^T (+ bias)) or x W^T (+ bias) (+ residual), "
+                "W: [N, K]; gated: act(gate) * up";
   let description = [{
     A residual, when present, has the result's type and is added to the
     product: what `olm-fuse-matmul-residual` makes of a residual add whose
@@ -81,12 +82,21 @@ def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
     this product, so that backends apply it in the GEMM's epilogue. A
     product has at most one of the two (a GEMM epilogue adds C before the
     activation, which is not `act(x W^T) + residual`).
+
+    `gated` (with an `activation`, without a residual) is a gated MLP's
+    first half in one op: the weight has 2N rows, gate then up, and the
+    result [.., N] is `act(gate) * up` of the product (bias included), what
+    `olm-fuse-matmul-gated-activation` makes of an `olm.gated_act` whose
+    operand is this product. Backends compute it without writing the 2N
+    product where they can (the cuda target's batch-1 GEMV does the gating
+    in its epilogue).
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        Optional<AnyRankedTensor>:$bias,
                        Optional<AnyRankedTensor>:$residual,
                        OptionalAttr<OLM_StrOneOf<["gelu", "gelu_tanh", "relu",
-                                                  "silu"]>>:$activation);
+                                                  "silu"]>>:$activation,
+                       UnitAttr:$gated);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^ `:` type($bias))?

@@ -1,0 +1,218 @@
+//===- Gemv.cu - Batch-1 products (decode): own kernel --------------------===//
+//
+// y[n] (=|+=) act(sum_k x[k] w[n, k] + bias[n]), the shape of every product
+// of a batch-1 decode step. Such a product reads each weight once and does
+// one FMA per weight, so it is bound by how fast w streams from HBM;
+// cuBLASLt reached 0.9-3.4 TB/s on Llama-3.2-1B's shapes on an H200 (the
+// small ones latency-bound, bench/NOTES.md), and it cannot start before
+// its predecessor has drained.
+//
+// The kernel: a block of 256 threads is split into groups of 32..256
+// threads (groupWidth()); each group owns kRows rows of w and walks them
+// together, one 16-byte pack a row a step, so every thread has kRows
+// independent loads in flight, and the next step's loads are issued before
+// the current step's FMAs. x is read through L1. Partial sums: shuffles
+// within a warp, shared memory across the group's warps; the epilogue adds
+// bias and the accumulated y, applies the activation and rounds once, as
+// olmk_matmul. Gated (a gated MLP's gate/up product): a group's rows are
+// two gate rows and the two matching up rows, and it writes
+// act(gate) * up, so the [2H] product is never stored.
+//
+// Programmatic dependent launch: w does not depend on the previous kernel,
+// so each thread loads its first packs of w before gridWait(). In a decode
+// step the next product's weights therefore stream in while the norm or
+// attention kernel before it still runs.
+//
+// Batches of 2 and 4 rows ran slower here than in cuBLASLt on the H200
+// (16384 x 2048: 22.8 and 33.2 us against 19.5; batch-4 Llama decode 2229
+// against 2863 tok/s): their CUDA-core FMAs and x loads, not HBM, bound
+// them. They, and batch 8 and 32, stay with cuBLASLt.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Gemv.h"
+
+#include "Common.cuh"
+
+#include <climits>
+
+using namespace olmrt::cuda;
+
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kRows = 4;
+
+/// 16 bytes of w, marked evict-first: the weights are read once a step and
+/// should not push the activations and the KV cache out of L2.
+template <class T> __device__ __forceinline__ Pack<T> ldWeights(const T *p) {
+  Pack<T> r;
+  *reinterpret_cast<uint4 *>(&r) = __ldcs(reinterpret_cast<const uint4 *>(p));
+  return r;
+}
+
+template <class T, bool GATED, class Y>
+__global__ void __launch_bounds__(kThreads)
+    gemvKernel(const T *__restrict__ x, const T *__restrict__ w,
+               const T *__restrict__ bias, Y *y, int64_t N, int64_t K,
+               int accumulate, int act, int groupThreads) {
+  constexpr int P = Pack<T>::N;
+  // Outputs a group computes: kRows, or kRows / 2 gate/up pairs.
+  constexpr int kOut = GATED ? kRows / 2 : kRows;
+  __shared__ float partial[kThreads / 32][kRows];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  const int groups = kThreads / groupThreads;
+  const int group = tid / groupThreads;
+  const int64_t col0 = (int64_t(blockIdx.x) * groups + group) * kOut;
+  const T *rows[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    int64_t col = col0 + r % kOut;
+    col = col < N ? col : N - 1; // Past N: computed, then discarded.
+    rows[r] = w + (GATED && r >= kOut ? N + col : col) * K;
+  }
+  const int64_t step = int64_t(groupThreads) * P;
+  int64_t k = int64_t(tid - group * groupThreads) * P;
+
+  Pack<T> cur[kRows];
+  if (k < K) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+      cur[r] = ldWeights(rows[r] + k);
+  }
+  gridWait();
+  allowDependents();
+
+  float acc[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r)
+    acc[r] = 0.0f;
+  while (k < K) {
+    const int64_t next = k + step;
+    Pack<T> nxt[kRows];
+    if (next < K) {
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        nxt[r] = ldWeights(rows[r] + next);
+    }
+    Pack<T> xp = ldPack(x + k);
+#pragma unroll
+    for (int e = 0; e < P; ++e) {
+      float xv = ld(&xp.e[e]);
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
+    }
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+      cur[r] = nxt[r];
+    k = next;
+  }
+
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    float v = warpSum(acc[r]);
+    if (lane == 0)
+      partial[warp][r] = v;
+  }
+  __syncthreads();
+  const int warpsPerGroup = groupThreads / 32;
+  for (int o = tid; o < groups * kOut; o += kThreads) {
+    int gi = o / kOut, r = o - gi * kOut;
+    int64_t n = (int64_t(blockIdx.x) * groups + gi) * kOut + r;
+    if (n >= N)
+      continue;
+    float v = 0.0f, up = 0.0f;
+    for (int i = 0; i < warpsPerGroup; ++i) {
+      v += partial[gi * warpsPerGroup + i][r];
+      if (GATED)
+        up += partial[gi * warpsPerGroup + i][r + kOut];
+    }
+    if (bias) {
+      v += ld(bias + n);
+      if (GATED)
+        up += ld(bias + N + n);
+    }
+    if (GATED) {
+      st(y + n, activate(v, act) * up);
+    } else {
+      if (accumulate)
+        v += ld(y + n);
+      st(y + n, activate(v, act));
+    }
+  }
+}
+
+/// Group width: wide enough that the groups fill every SM with threads,
+/// no wider than a row of packs (idle lanes); below that, narrower groups
+/// walk their rows in more steps, each step's loads overlapping the
+/// previous step's FMAs (the 128k-row head: 8 steps).
+int groupWidth(OlmgContext *g, int64_t packs, int64_t groupsTotal) {
+  int64_t fill = int64_t(g->smCount > 0 ? g->smCount : 132) * 2048;
+  int width = 32;
+  while (width < kThreads && width < packs && groupsTotal * width < fill)
+    width <<= 1;
+  return width;
+}
+
+/// Whether the GEMV takes this product (see Gemv.h); the launch geometry.
+bool plan(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
+          int64_t K, int outsPerGroup, unsigned &blocks, int &width) {
+  if (!g->useGemv || M != 1 || N < 1 || K < 1)
+    return false;
+  int64_t per = int64_t(16 / dtypeBytes(g->dtype));
+  if (K % per != 0 || !aligned16({x, w}))
+    return false;
+  int64_t groupsTotal = (N + outsPerGroup - 1) / outsPerGroup;
+  width = groupWidth(g, K / per, groupsTotal);
+  int64_t perBlock = int64_t(kThreads / width) * outsPerGroup;
+  int64_t b = (N + perBlock - 1) / perBlock;
+  if (b > INT_MAX)
+    return false;
+  blocks = unsigned(b);
+  return true;
+}
+
+} // namespace
+
+namespace olmrt::cuda {
+
+bool gemv(OlmgContext *g, const void *x, const void *w, const void *bias,
+          void *y, int64_t M, int64_t N, int64_t K, int32_t accumulate,
+          int32_t yF32, int32_t act, int64_t ldy) {
+  (void)ldy; // One row: its pitch does not matter.
+  unsigned blocks = 0;
+  int width = 0;
+  if (!plan(g, x, w, M, N, K, kRows, blocks, width))
+    return false;
+  OLMG_DISPATCH(g->dtype, {
+    if (yF32)
+      launchDependent(g, gemvKernel<T, false, float>, dim3(blocks),
+                      dim3(kThreads), 0, static_cast<const T *>(x),
+                      static_cast<const T *>(w), static_cast<const T *>(bias),
+                      static_cast<float *>(y), N, K, accumulate, act, width);
+    else
+      launchDependent(g, gemvKernel<T, false, T>, dim3(blocks), dim3(kThreads),
+                      0, static_cast<const T *>(x), static_cast<const T *>(w),
+                      static_cast<const T *>(bias), static_cast<T *>(y), N, K,
+                      accumulate, act, width);
+  });
+  return true;
+}
+
+bool gemvGated(OlmgContext *g, const void *x, const void *w, const void *bias,
+               void *out, int64_t M, int64_t H, int64_t K, int32_t act) {
+  unsigned blocks = 0;
+  int width = 0;
+  if (!plan(g, x, w, M, H, K, kRows / 2, blocks, width))
+    return false;
+  OLMG_DISPATCH(g->dtype,
+                launchDependent(g, gemvKernel<T, true, T>, dim3(blocks),
+                                dim3(kThreads), 0, static_cast<const T *>(x),
+                                static_cast<const T *>(w),
+                                static_cast<const T *>(bias),
+                                static_cast<T *>(out), H, K, 0, act, width));
+  return true;
+}
+
+} // namespace olmrt::cuda
