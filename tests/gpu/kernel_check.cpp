@@ -643,9 +643,11 @@ void runAll(DType dt) {
   checkMatmul(g, 1400, 50257, 32, false, false, true, -1, 50260);
   checkMatmul(g, 1, 50257, 64, false, false, true, -1, 50260);
   checkMatmul(g, 3, 1001, 64, true, false, true, -1, 1004);
-  // Batch <= 4: the own GEMV (Gemv.cu). Rows that do not fill the last
-  // block, every group width (K of 1, 2, ... 16-byte packs a thread), a K
-  // the block walks in several steps, each batch width it is built for.
+  // Batch 1 goes to the own GEMV (Gemv.cu): rows that do not fill the
+  // last block, a K of two packs, the head-like 40000 rows walked in 8
+  // steps of 32-thread groups (with the cases above: every group width,
+  // bias, accumulation, activations, padded logits). Batches 2-4 of the
+  // same kinds of shapes go to cuBLASLt (the GEMV was slower there).
   checkMatmul(g, 3, 2050, 2048, true, true, false);
   checkMatmul(g, 2, 517, 8192, false, false, false);
   checkMatmul(g, 4, 300, 264, true, false, true);
