@@ -109,9 +109,8 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
                          {"features", type.getDimSize(2)}});
     }
     llvm::StringRef name = op.getName().getStringRef();
-    if (name == "olm.matmul")
-      kernels.insert(prefix +
-                     (op.hasAttr("gated") ? "matmul_gated" : "matmul"));
+    if (auto m = dyn_cast<olm::MatmulOp>(op))
+      kernels.insert(prefix + (m.getGated() ? "matmul_gated" : "matmul"));
     else if (name == "olm.attention_core")
       kernels.insert(prefix + "attention");
     else if (name == "olm.rms_norm")

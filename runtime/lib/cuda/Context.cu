@@ -97,6 +97,18 @@ __device__ __forceinline__ bool better(float a, int64_t ai, float b,
   return a > b || (a == b && ai < bi);
 }
 
+/// The warp's best (value, index) by `better`, in every lane.
+__device__ __forceinline__ void warpBest(float &best, int64_t &bestI) {
+  for (int o = 16; o > 0; o >>= 1) {
+    float ov = __shfl_xor_sync(0xffffffffu, best, o);
+    int64_t oi = __shfl_xor_sync(0xffffffffu, bestI, o);
+    if (better(ov, oi, best, bestI)) {
+      best = ov;
+      bestI = oi;
+    }
+  }
+}
+
 /// (v, i) as one 64-bit key whose unsigned order is `better`'s: the float
 /// mapped to an order-preserving uint32 (NaN above +inf, -0 as +0), then
 /// the complement of the index, so that of equal values the first wins.
@@ -137,14 +149,7 @@ __global__ void argmaxKernel(const float *logits, int64_t rowStride,
       bestI = v;
     }
   }
-  for (int o = 16; o > 0; o >>= 1) {
-    float ov = __shfl_xor_sync(0xffffffffu, best, o);
-    int64_t oi = __shfl_xor_sync(0xffffffffu, bestI, o);
-    if (better(ov, oi, best, bestI)) {
-      best = ov;
-      bestI = oi;
-    }
-  }
+  warpBest(best, bestI);
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   if (lane == 0) {
     sv[warp] = best;
@@ -156,14 +161,7 @@ __global__ void argmaxKernel(const float *logits, int64_t rowStride,
   int warps = blockDim.x >> 5;
   best = lane < warps ? sv[lane] : -INFINITY;
   bestI = lane < warps ? si[lane] : INT64_MAX;
-  for (int o = 16; o > 0; o >>= 1) {
-    float ov = __shfl_xor_sync(0xffffffffu, best, o);
-    int64_t oi = __shfl_xor_sync(0xffffffffu, bestI, o);
-    if (better(ov, oi, best, bestI)) {
-      best = ov;
-      bestI = oi;
-    }
-  }
+  warpBest(best, bestI);
   if (lane != 0)
     return;
   unsigned long long *key = slots + 2 * b, *count = key + 1;
