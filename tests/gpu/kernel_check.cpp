@@ -708,6 +708,15 @@ void runAll(DType dt) {
        100, 1, 512, 0, 0.0f},
       {"hd256 window 64 softcap 50 prefill T70 (gemma)", 1, 70, 0, 4, 2, 256,
        256, 0, 64, 1, 128, 0, 50.0f},
+      // Prefill blocks of 128 query rows (head_dim 64): several blocks, a
+      // window that starts inside a block, keys a row tile skips.
+      {"window 100 softcap 30 prefill T333 pos0 40 hd64", 2, 333, 40, 4, 2, 64,
+       64, 0, 100, 1, 512, 0, 30.0f},
+      {"non-causal prefill T200 hd64", 1, 200, 0, 4, 2, 64, 64, 0, 0, 0, 256, 0,
+       0.0f},
+      // The 16-byte prep path with a partial rotary dimension (GPT-NeoX).
+      {"partial half rope 16/64 prefill T37 pos0 5", 2, 37, 5, 4, 2, 64, 16, 0,
+       0, 1, 64, 0, 0.0f},
   };
   for (const AttnCase &c : cases)
     checkAttention(g, c);

@@ -189,6 +189,65 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
   }
 }
 
+/// prepRopeKernel for rotate-half RoPE over whole 16-byte pieces (rot / 2
+/// a multiple of the piece, 16-byte aligned buffers): each thread makes
+/// one 16-byte piece of the output from its piece and its rotation
+/// partner's (the piece rot / 2 elements away), instead of one pair by
+/// 2-byte loads: Llama's 8 x 512 prep moved 50 MB at 1.7 TB/s that way.
+template <class T>
+__global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
+                                  const T *qkv, T *kCache, T *vCache, T *out,
+                                  int64_t T_, const int64_t *pos0) {
+  constexpr int kVec = 16 / sizeof(T);
+  gridWait();
+  allowDependents();
+  __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
+  int64_t r = blockIdx.x; // b * T + t
+  int64_t b = r / T_, t = r % T_;
+  int64_t pos = *pos0 + t;
+  const int hd = c.hd, pairs = c.rot / 2, pieces = hd / kVec;
+  const int heads = c.heads + 2 * c.kvHeads;
+  const T *row = qkv + r * int64_t(heads) * hd;
+  const float fpos = float(pos);
+  for (int i = threadIdx.x; i < pairs; i += blockDim.x) {
+    float angle = fpos * c.invFreq[i];
+    cosS[i] = cosf(angle);
+    sinS[i] = sinf(angle);
+  }
+  __syncthreads();
+  for (int it = threadIdx.x; it < heads * pieces; it += blockDim.x) {
+    int hh = it / pieces, e0 = (it - hh * pieces) * kVec;
+    const T *src = row + int64_t(hh) * hd;
+    T *dst;
+    if (hh < c.heads)
+      dst = out + (r * c.heads + hh) * hd;
+    else if (hh < c.heads + c.kvHeads)
+      dst = kCache + ((b * c.kvHeads + (hh - c.heads)) * c.maxSeq + pos) * hd;
+    else
+      dst =
+          vCache +
+          ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) * hd;
+    uint4 own = *reinterpret_cast<const uint4 *>(src + e0);
+    if (hh < c.heads + c.kvHeads && e0 < 2 * pairs) {
+      // First half: x cos - partner sin; second half: x cos + partner sin.
+      bool first = e0 < pairs;
+      int i0 = first ? e0 : e0 - pairs;
+      uint4 other =
+          *reinterpret_cast<const uint4 *>(src + (first ? e0 + pairs : i0));
+      const T *x = reinterpret_cast<const T *>(&own);
+      const T *y = reinterpret_cast<const T *>(&other);
+      uint4 res;
+      T *z = reinterpret_cast<T *>(&res);
+      float sign = first ? -1.0f : 1.0f;
+#pragma unroll
+      for (int k = 0; k < kVec; ++k)
+        st(z + k, ld(x + k) * cosS[i0 + k] + sign * (ld(y + k) * sinS[i0 + k]));
+      own = res;
+    }
+    *reinterpret_cast<uint4 *>(dst + e0) = own;
+  }
+}
+
 /// q . k for one key row: 16-byte loads when the row allows (head_dim a
 /// multiple of 16 bytes; the cache is 256-byte aligned and rows are
 /// head_dim elements apart), else element by element.
@@ -718,7 +777,15 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
   T *o = static_cast<T *>(out);
   int heads = c.heads + 2 * c.kvHeads;
-  if (c.qkNorm == 0 && c.hd % 2 == 0) {
+  constexpr int kVec = 16 / sizeof(T);
+  if (c.qkNorm == 0 && !c.interleaved && c.rot % (2 * kVec) == 0 &&
+      c.hd % kVec == 0 && aligned16({qkv, kc, vc, o})) {
+    int items = heads * c.hd / kVec;
+    int threads = std::min(512, (items + 31) / 32 * 32);
+    launchDependent(g, prepRopeVecKernel<T>, unsigned(B * T_), threads, 0, c,
+                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
+    g->noteLaunch("olmg_attention (prep)");
+  } else if (c.qkNorm == 0 && c.hd % 2 == 0) {
     int items = heads * c.hd / 2;
     int threads = std::min(256, (items + 31) / 32 * 32);
     launchDependent(g, prepRopeKernel<T>, unsigned(B * T_), threads, 0, c,

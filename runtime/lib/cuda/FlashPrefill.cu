@@ -13,9 +13,12 @@
 // Rows are padded by 8 elements (16 bytes), which puts the 8 rows an
 // ldmatrix reads in 8 different bank quads. P is rounded to the dtype for
 // P V and the sum keeps float values, as FlashAttention does. Query tiles
-// run last first: under a causal mask they are the longest, and starting
-// them first shortens the tail. What visible() says a query sees is what
-// it sees: causal, window, softcap, GQA, a cache already holding pos0 keys.
+// run last first across the whole grid (the heads are the fast grid
+// dimension): under a causal mask they are the longest, and starting them
+// first shortens the tail. A warp whose rows see no key of a key tile
+// skips its products (the diagonal tiles of a causal mask). What visible() says a query
+// sees is what it sees: causal, window, softcap, GQA, a cache already
+// holding pos0 keys.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,15 +29,23 @@
 namespace olmrt::cuda {
 namespace {
 
-constexpr int kRows = 64; // query rows per block (4 warps x 16) = keys per tile
-constexpr int kThreads = 128;
+constexpr int kKeys = 64; // keys per K/V tile
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
 constexpr float kLog2e = 1.4426950408889634f;
 
 template <int HD> struct Tile {
-  static constexpr int ld = HD + 8;        // elements per shared row
-  static constexpr int elems = kRows * ld; // one 64-row tile
+  static constexpr int qRows = kWarps * 16; // query rows per block
+  // Blocks an SM must hold: at head_dim 64, four (16 warps, 128 registers
+  // a thread, no spills) hide more of each warp's dependent mma / softmax
+  // chain than the three that 152 registers allowed (5% at 8 x 512 on an
+  // H200); at 128, shared memory allows two.
+  static constexpr int minBlocks = HD <= 64 ? 4 : 2;
+  static constexpr int ld = HD + 8;         // elements per shared row
+  static constexpr int qElems = qRows * ld;
+  static constexpr int kvElems = kKeys * ld; // one K or V tile
   // Q, K twice, V twice (2-byte elements).
-  static constexpr size_t bytes = size_t(5) * elems * 2;
+  static constexpr size_t bytes = size_t(qElems + 4 * kvElems) * 2;
 };
 
 __device__ __forceinline__ uint32_t smemAddr(const void *p) {
@@ -87,6 +98,14 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4],
                    "r"(b1));
 }
 
+/// 2^x by the special function unit alone: x <= 0 here, and results too
+/// small for a normal float (weights below 2^-126) may become zero.
+__device__ __forceinline__ float fastExp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+
 /// Two floats as two dtype elements in one register, lo in the low half
 /// (the lower column index, as the fragments want).
 template <class T>
@@ -102,14 +121,17 @@ __device__ __forceinline__ uint32_t pack2(float lo, float hi) {
   return r;
 }
 
-/// Rows [0, rows) of a 64-row tile from global (rows `stride` elements
+/// Rows [0, rows) of a ROWS-row tile from global (rows `stride` elements
 /// apart) into shared; the other rows become zeros.
-template <int HD, class T>
+template <int HD, int ROWS, class T>
 __device__ __forceinline__ void loadTile(T *dst, const T *src, int64_t stride,
                                          int rows) {
   constexpr int chunks = HD / 8; // 16-byte pieces per row
+  static_assert(ROWS * chunks % kThreads == 0, "whole passes of the block");
+  // A fixed trip count, so the loop unrolls and the addresses are affine.
 #pragma unroll
-  for (int i = threadIdx.x; i < kRows * chunks; i += kThreads) {
+  for (int k = 0; k < ROWS * chunks / kThreads; ++k) {
+    int i = int(threadIdx.x) + k * kThreads;
     int r = i / chunks, col = (i % chunks) * 8;
     bool full = r < rows;
     // A zero fill reads nothing, but the address must still be valid.
@@ -118,46 +140,53 @@ __device__ __forceinline__ void loadTile(T *dst, const T *src, int64_t stride,
   }
 }
 
-/// grid (ceil(T / 64), B * heads). Queries are read from `out` (prepared
-/// there by the prep kernel) and the results are written over them.
+/// grid (B * heads, ceil(T / qRows)). Queries are read from `out`
+/// (prepared there by the prep kernel) and the results are written over
+/// them.
 template <class T, int HD>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     flashMmaKernel(AttnCfg c, const T *kCache, const T *vCache, T *out,
                    int64_t T_, const int64_t *pos0) {
   using L = Tile<HD>;
   extern __shared__ __align__(128) unsigned char flashMmaSmem[];
   T *Qs = reinterpret_cast<T *>(flashMmaSmem);
-  T *Ks = Qs + L::elems;     // two buffers
-  T *Vs = Ks + 2 * L::elems; // two buffers
+  T *Ks = Qs + L::qElems;      // two buffers
+  T *Vs = Ks + 2 * L::kvElems; // two buffers
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int grp = lane >> 2, quad = lane & 3; // fragment row, column pair
 
-  int64_t qTile = int64_t(gridDim.x) - 1 - blockIdx.x;
-  int64_t h = blockIdx.y % c.heads, b = blockIdx.y / c.heads;
+  int64_t qTile = int64_t(gridDim.y) - 1 - blockIdx.y;
+  int64_t h = blockIdx.x % c.heads, b = blockIdx.x / c.heads;
   int64_t kvh = h / (c.heads / c.kvHeads);
-  int64_t t0 = qTile * kRows;
+  int64_t t0 = qTile * L::qRows;
   int64_t p0 = *pos0;
   int64_t keyEnd = p0 + T_;
-  int qRows = int(min(int64_t(kRows), T_ - t0));
+  int qRows = int(min(int64_t(L::qRows), T_ - t0));
   int64_t qStride = int64_t(c.heads) * HD;
   T *qBase = out + (b * T_ + t0) * qStride + h * HD;
   const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
   const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
 
-  // Keys any row of this tile sees: [kLo, kHi).
+  // Keys any row of this block sees: [kLo, kHi).
   int64_t first = p0 + t0, last = first + qRows - 1;
-  int64_t kLo = c.window > 0 ? max(int64_t(0), first - c.window + 1) : 0;
-  int64_t kHi = c.causal ? last + 1 : keyEnd;
-  int64_t ktBegin = kLo / kRows * kRows;
-  int tiles = int((kHi - ktBegin + kRows - 1) / kRows);
+  int64_t kLo = visible(c, first, keyEnd).lo;
+  int64_t kHi = min(visible(c, last, keyEnd).hi, keyEnd);
+  int64_t ktBegin = kLo / kKeys * kKeys;
+  int tiles = int((kHi - ktBegin + kKeys - 1) / kKeys);
+  // Keys this warp's rows see (rows past T see what the last real row sees:
+  // their results are never written).
+  const int64_t warpPos = first + warp * 16; // this warp's first row
+  const KeyRange seen = {
+      visible(c, min(warpPos, last), keyEnd).lo,
+      min(visible(c, min(warpPos + 15, last), keyEnd).hi, keyEnd)};
 
   auto loadKV = [&](int i, int buf) {
-    int64_t kt = ktBegin + int64_t(i) * kRows;
-    int rows = int(min(int64_t(kRows), keyEnd - kt));
-    loadTile<HD>(Ks + buf * L::elems, K + kt * HD, HD, rows);
-    loadTile<HD>(Vs + buf * L::elems, V + kt * HD, HD, rows);
+    int64_t kt = ktBegin + int64_t(i) * kKeys;
+    int rows = int(min(int64_t(kKeys), keyEnd - kt));
+    loadTile<HD, kKeys>(Ks + buf * L::kvElems, K + kt * HD, HD, rows);
+    loadTile<HD, kKeys>(Vs + buf * L::kvElems, V + kt * HD, HD, rows);
   };
-  loadTile<HD>(Qs, qBase, qStride, qRows);
+  loadTile<HD, L::qRows>(Qs, qBase, qStride, qRows);
   loadKV(0, 0);
   cpAsyncCommit();
 
@@ -167,7 +196,9 @@ __global__ void __launch_bounds__(kThreads)
     o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.0f;
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
   uint32_t qf[HD / 16][4];
-  const float scaleLog2 = c.scale * kLog2e;
+  // Scores times toLog2 are in log2 units; m is kept in score units.
+  const bool capped = c.softcap != 0.0f;
+  const float toLog2 = capped ? 1.0f : c.scale * kLog2e;
 
   for (int i = 0; i < tiles; ++i) {
     const int buf = i & 1;
@@ -184,100 +215,108 @@ __global__ void __launch_bounds__(kThreads)
         ldmatrixX4(qf[k], Qs + row * L::ld + col);
       }
     }
-    const T *Kt = Ks + buf * L::elems, *Vt = Vs + buf * L::elems;
-
-    // S = Q K^T: s[j] is keys 8j..8j+7 of this warp's 16 rows; element e
-    // is row grp + 8 (e >> 1), key 8j + 2 quad + (e & 1).
-    float s[kRows / 8][4];
+    const T *Kt = Ks + buf * L::kvElems, *Vt = Vs + buf * L::kvElems;
+    const int64_t kt = ktBegin + int64_t(i) * kKeys;
+    // Warp-uniform: rows that see no key of this tile leave o, m, l as
+    // they are, which is what all-masked scores would do.
+    if (kt < seen.hi && kt + kKeys > seen.lo) {
+      // S = Q K^T: s[j] is keys 8j..8j+7 of this warp's 16 rows; element
+      // e is row grp + 8 (e >> 1), key 8j + 2 quad + (e & 1).
+      float s[kKeys / 8][4];
 #pragma unroll
-    for (int j = 0; j < kRows / 8; ++j)
-      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+      for (int j = 0; j < kKeys / 8; ++j)
+        s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
 #pragma unroll
-    for (int k = 0; k < HD / 16; ++k) {
+      for (int k = 0; k < HD / 16; ++k) {
 #pragma unroll
-      for (int p = 0; p < kRows / 16; ++p) {
-        uint32_t kb[4];
-        int key = p * 16 + (lane & 7) + (lane >> 4) * 8;
-        int col = k * 16 + ((lane >> 3) & 1) * 8;
-        ldmatrixX4(kb, Kt + key * L::ld + col);
-        mma16816<T>(s[2 * p], qf[k], kb[0], kb[1]);
-        mma16816<T>(s[2 * p + 1], qf[k], kb[2], kb[3]);
+        for (int p = 0; p < kKeys / 16; ++p) {
+          uint32_t kb[4];
+          int key = p * 16 + (lane & 7) + (lane >> 4) * 8;
+          int col = k * 16 + ((lane >> 3) & 1) * 8;
+          ldmatrixX4(kb, Kt + key * L::ld + col);
+          mma16816<T>(s[2 * p], qf[k], kb[0], kb[1]);
+          mma16816<T>(s[2 * p + 1], qf[k], kb[2], kb[3]);
+        }
       }
-    }
 
-    // Scores in log2 units, then the mask where the tile needs one.
-    int64_t kt = ktBegin + int64_t(i) * kRows;
+      // A softcap is applied here, in log2 units (one branch a tile, not
+      // one a score); plain scores are scaled inside the exponent below.
+      if (capped) {
+        const float inv = c.scale / c.softcap, mul = c.softcap * kLog2e;
 #pragma unroll
-    for (int j = 0; j < kRows / 8; ++j)
+        for (int j = 0; j < kKeys / 8; ++j)
 #pragma unroll
-      for (int e = 0; e < 4; ++e)
-        s[j][e] =
-            c.softcap != 0.0f
-                ? c.softcap * tanhf(s[j][e] * c.scale / c.softcap) * kLog2e
-                : s[j][e] * scaleLog2;
-    bool masked = c.window > 0 || kt + kRows > keyEnd ||
-                  (c.causal && kt + kRows - 1 > first);
-    if (masked) {
+          for (int e = 0; e < 4; ++e)
+            s[j][e] = mul * tanhf(s[j][e] * inv);
+      }
+      bool masked = c.window > 0 || kt + kKeys > keyEnd ||
+                    (c.causal && kt + kKeys - 1 > warpPos);
+      if (masked) {
+#pragma unroll
+        for (int r = 0; r < 2; ++r) {
+          KeyRange vis = visible(c, warpPos + grp + 8 * r, keyEnd);
+          // Relative to this lane's first key: 32-bit compares.
+          int64_t k0 = kt + 2 * quad;
+          int lo = int(max(int64_t(-1), min(int64_t(kKeys), vis.lo - k0)));
+          int hi = int(max(int64_t(-1),
+                           min(int64_t(kKeys), min(vis.hi, keyEnd) - k0)));
+#pragma unroll
+          for (int j = 0; j < kKeys / 8; ++j)
+#pragma unroll
+            for (int e = 2 * r; e < 2 * r + 2; ++e) {
+              int key = 8 * j + (e & 1);
+              if (key < lo || key >= hi)
+                s[j][e] = -INFINITY;
+            }
+        }
+      }
+
+      // Online softmax; the 4 lanes of a quad group share each row.
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
-        KeyRange vis = visible(c, first + warp * 16 + grp + 8 * r, keyEnd);
-        vis.hi = min(vis.hi, keyEnd);
+        float mx = -INFINITY;
 #pragma unroll
-        for (int j = 0; j < kRows / 8; ++j)
+        for (int j = 0; j < kKeys / 8; ++j)
+          mx = fmaxf(mx, fmaxf(s[j][2 * r], s[j][2 * r + 1]));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+        float mNew = fmaxf(m[r], mx);
+        // A row with no visible key yet keeps zeros (and no NaN).
+        float base = mNew == -INFINITY ? 0.0f : mNew * toLog2;
+        float corr = fastExp2(m[r] * toLog2 - base);
+        m[r] = mNew;
+        float sum = 0.0f;
+#pragma unroll
+        for (int j = 0; j < kKeys / 8; ++j)
 #pragma unroll
           for (int e = 2 * r; e < 2 * r + 2; ++e) {
-            int64_t key = kt + 8 * j + 2 * quad + (e & 1);
-            if (key < vis.lo || key >= vis.hi)
-              s[j][e] = -INFINITY;
+            s[j][e] = fastExp2(fmaf(s[j][e], toLog2, -base));
+            sum += s[j][e];
           }
-      }
-    }
-
-    // Online softmax; the 4 lanes of a quad group share each row.
+        l[r] = l[r] * corr + sum; // this lane's share; summed at the end
 #pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      float mx = -INFINITY;
-#pragma unroll
-      for (int j = 0; j < kRows / 8; ++j)
-        mx = fmaxf(mx, fmaxf(s[j][2 * r], s[j][2 * r + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      float mNew = fmaxf(m[r], mx);
-      // A row with no visible key yet keeps zeros (and no NaN).
-      float base = mNew == -INFINITY ? 0.0f : mNew;
-      float corr = exp2f(m[r] - base);
-      m[r] = mNew;
-      float sum = 0.0f;
-#pragma unroll
-      for (int j = 0; j < kRows / 8; ++j)
-#pragma unroll
-        for (int e = 2 * r; e < 2 * r + 2; ++e) {
-          s[j][e] = exp2f(s[j][e] - base);
-          sum += s[j][e];
+        for (int n = 0; n < HD / 8; ++n) {
+          o[n][2 * r] *= corr;
+          o[n][2 * r + 1] *= corr;
         }
-      l[r] = l[r] * corr + sum; // this lane's share; summed at the end
-#pragma unroll
-      for (int n = 0; n < HD / 8; ++n) {
-        o[n][2 * r] *= corr;
-        o[n][2 * r + 1] *= corr;
       }
-    }
 
-    // O += P V. P's fragment for keys 16kk..16kk+15 is s[2kk], s[2kk+1].
+      // O += P V. P's fragment for keys 16kk..16kk+15 is s[2kk], s[2kk+1].
 #pragma unroll
-    for (int kk = 0; kk < kRows / 16; ++kk) {
-      uint32_t pa[4] = {pack2<T>(s[2 * kk][0], s[2 * kk][1]),
-                        pack2<T>(s[2 * kk][2], s[2 * kk][3]),
-                        pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                        pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      for (int kk = 0; kk < kKeys / 16; ++kk) {
+        uint32_t pa[4] = {pack2<T>(s[2 * kk][0], s[2 * kk][1]),
+                          pack2<T>(s[2 * kk][2], s[2 * kk][3]),
+                          pack2<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                          pack2<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
-      for (int q = 0; q < HD / 16; ++q) {
-        uint32_t vb[4];
-        int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
-        int col = q * 16 + (lane >> 4) * 8;
-        ldmatrixX4Trans(vb, Vt + key * L::ld + col);
-        mma16816<T>(o[2 * q], pa, vb[0], vb[1]);
-        mma16816<T>(o[2 * q + 1], pa, vb[2], vb[3]);
+        for (int q = 0; q < HD / 16; ++q) {
+          uint32_t vb[4];
+          int key = kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
+          int col = q * 16 + (lane >> 4) * 8;
+          ldmatrixX4Trans(vb, Vt + key * L::ld + col);
+          mma16816<T>(o[2 * q], pa, vb[0], vb[1]);
+          mma16816<T>(o[2 * q + 1], pa, vb[2], vb[3]);
+        }
       }
     }
     __syncthreads(); // Iteration i + 1 prefetches tile i + 2 into `buf`.
@@ -316,7 +355,8 @@ bool launch(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc, T *out,
     }
     configured = true;
   }
-  dim3 grid(unsigned((T_ + kRows - 1) / kRows), unsigned(B * c.heads));
+  constexpr int rows = Tile<HD>::qRows;
+  dim3 grid(unsigned(B * c.heads), unsigned((T_ + rows - 1) / rows));
   flashMmaKernel<T, HD>
       <<<grid, kThreads, smem, g->stream>>>(c, kc, vc, out, T_, g->pos);
   g->noteLaunch("olmg_attention (flash prefill)");
@@ -331,7 +371,9 @@ bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
   if constexpr (std::is_same<T, float>::value) {
     return false;
   } else {
-    if (!aligned16({kCache, vCache, out}) || B * c.heads > 65535)
+    // Query tiles are the grid's y (at most 65535 of them).
+    if (!aligned16({kCache, vCache, out}) || T_ > 65535 * 64 ||
+        B * c.heads > INT32_MAX)
       return false;
     if (c.hd == 64)
       return launch<T, 64>(g, c, kCache, vCache, out, B, T_);
