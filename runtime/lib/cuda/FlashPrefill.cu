@@ -16,9 +16,9 @@
 // run last first across the whole grid (the heads are the fast grid
 // dimension): under a causal mask they are the longest, and starting them
 // first shortens the tail. A warp whose rows see no key of a key tile
-// skips its products (the diagonal tiles of a causal mask). What visible() says a query
-// sees is what it sees: causal, window, softcap, GQA, a cache already
-// holding pos0 keys.
+// skips its products (the diagonal tiles of a causal mask). What visible()
+// says a query sees is what it sees: causal, window, softcap, GQA, a cache
+// already holding pos0 keys.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,7 +41,7 @@ template <int HD> struct Tile {
   // chain than the three that 152 registers allowed (5% at 8 x 512 on an
   // H200); at 128, shared memory allows two.
   static constexpr int minBlocks = HD <= 64 ? 4 : 2;
-  static constexpr int ld = HD + 8;         // elements per shared row
+  static constexpr int ld = HD + 8; // elements per shared row
   static constexpr int qElems = qRows * ld;
   static constexpr int kvElems = kKeys * ld; // one K or V tile
   // Q, K twice, V twice (2-byte elements).
@@ -258,8 +258,8 @@ __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
           // Relative to this lane's first key: 32-bit compares.
           int64_t k0 = kt + 2 * quad;
           int lo = int(max(int64_t(-1), min(int64_t(kKeys), vis.lo - k0)));
-          int hi = int(max(int64_t(-1),
-                           min(int64_t(kKeys), min(vis.hi, keyEnd) - k0)));
+          int hi = int(
+              max(int64_t(-1), min(int64_t(kKeys), min(vis.hi, keyEnd) - k0)));
 #pragma unroll
           for (int j = 0; j < kKeys / 8; ++j)
 #pragma unroll
