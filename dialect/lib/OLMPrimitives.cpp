@@ -119,6 +119,14 @@ LogicalResult MatmulOp::verify() {
   if (getResidual() && getActivation())
     return emitOpError("takes a residual or an activation, not both: the "
                        "residual would be added before the activation");
+  if (getNorm()) {
+    if (!getNormEps())
+      return emitOpError("norm needs norm_eps");
+    if (failed(checkParam(*this, getNorm(), {*k}, "norm weight")))
+      return failure();
+  } else if (getNormEps()) {
+    return emitOpError("norm_eps without a norm weight");
+  }
   return success();
 }
 

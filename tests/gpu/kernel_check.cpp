@@ -327,6 +327,76 @@ void checkMatmulGated(OlmgContext &g, int64_t M, int64_t H, int64_t K,
   report(name, dt, relError(dOut.download(), ref));
 }
 
+/// olmg_matmul_norm against olmk_rmsnorm (rounded to the dtype, as the
+/// separate kernel stores it) and the product in float32 on the CPU: batch
+/// 1 is the GEMV normalising the row it reads, larger batches the norm into
+/// scratch and cuBLASLt (gated: with the gating kernel after it).
+void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
+                     bool accumulate, bool yF32, int act, bool gated,
+                     float wOffset, int64_t ldy = 0) {
+  if (ldy < N)
+    ldy = N;
+  std::string name =
+      std::string("matmul_norm ") + std::to_string(M) + "x" +
+      std::to_string(N) + "x" + std::to_string(K) + (bias ? " bias" : "") +
+      (accumulate ? " acc" : "") + (yF32 ? " y_f32" : "") +
+      (act >= 0 ? std::string(" ") + actName(act) : "") +
+      (gated ? " gated" : "") + (wOffset != 0.0f ? " w_offset 1" : "") +
+      (ldy != N ? " ldy " + std::to_string(ldy) : "");
+  if (!wanted(name))
+    return;
+  DType dt = g.dtype;
+  DType yt = yF32 ? DType::F32 : dt;
+  int64_t rowsW = gated ? 2 * N : N;
+  const float eps = 1e-5f;
+  // Rows far from unit scale, so a missing normalisation shows.
+  std::vector<float> x = randomVec(size_t(M * K), 4.0f),
+                     nw = randomVec(size_t(K), 0.5f),
+                     w = randomVec(size_t(rowsW * K), 0.05f),
+                     b = randomVec(size_t(rowsW)),
+                     y0 = randomVec(size_t(M * N));
+  for (float &v : nw)
+    v += wOffset != 0.0f ? 0.0f : 1.0f;
+  for (auto *v : {&x, &nw, &w, &b})
+    quantize(dt, *v);
+  quantize(yt, y0);
+  std::vector<float> xn(x.size());
+  olmk_rmsnorm(x.data(), nw.data(), xn.data(), M, K, eps, wOffset);
+  quantize(dt, xn);
+  std::vector<float> product(size_t(M * rowsW), 0.0f), ref = y0;
+  if (gated) {
+    olmk_matmul(xn.data(), w.data(), bias ? b.data() : nullptr, product.data(),
+                M, rowsW, K, 0);
+    olmk_gated_activation(product.data(), ref.data(), M, N, act);
+  } else {
+    olmk_matmul(xn.data(), w.data(), bias ? b.data() : nullptr, ref.data(), M,
+                N, K, accumulate);
+    if (act >= 0)
+      olmk_activation(ref.data(), M * N, act);
+  }
+  Buf dX(dt, x.size()), dNw(dt, nw.size()), dW(dt, w.size()), dB(dt, b.size()),
+      dY(yt, size_t(M * ldy));
+  dX.upload(x);
+  dNw.upload(nw);
+  dW.upload(w);
+  dB.upload(b);
+  if (accumulate) {
+    std::vector<float> padded(size_t(M * ldy), 0.0f);
+    for (int64_t r = 0; r < M; ++r)
+      std::copy(y0.begin() + r * N, y0.begin() + (r + 1) * N,
+                padded.begin() + r * ldy);
+    dY.upload(padded);
+  }
+  olmg_matmul_norm(&g, dX.p, dNw.p, eps, wOffset, dW.p, bias ? dB.p : nullptr,
+                   dY.p, M, N, K, accumulate, yF32, act, ldy, gated ? 1 : 0);
+  synchronize(&g);
+  std::vector<float> y = dY.download(), dense(size_t(M * N));
+  for (int64_t r = 0; r < M; ++r)
+    std::copy(y.begin() + r * ldy, y.begin() + r * ldy + N,
+              dense.begin() + r * N);
+  report(name, dt, relError(dense, ref));
+}
+
 void checkSoftcap(OlmgContext &g, int64_t n, float cap, bool yF32) {
   std::string name = "softcap n" + std::to_string(n) + " cap " +
                      std::to_string(int(cap)) + (yF32 ? " y_f32" : "");
@@ -671,6 +741,21 @@ void runAll(DType dt) {
   }
   checkMatmulGated(g, 1, 333, 64, true, OLMK_ACT_SILU);    // a partial block
   checkMatmulGated(g, 1, 4864, 896, false, OLMK_ACT_SILU); // Qwen2.5-0.5B
+  // Normed products: the GEMV (batch 1) with every epilogue, the head into
+  // padded float32 logits, Gemma's 1 + w; the scratch path at 3 and 70.
+  checkMatmulNorm(g, 1, 3072, 2048, false, false, false, -1, false, 0.0f);
+  checkMatmulNorm(g, 1, 2048, 8192, true, true, false, -1, false, 0.0f);
+  checkMatmulNorm(g, 1, 8192, 2048, false, false, false, OLMK_ACT_SILU, true,
+                  0.0f);
+  checkMatmulNorm(g, 1, 333, 64, true, false, false, OLMK_ACT_GELU_TANH, true,
+                  1.0f);
+  checkMatmulNorm(g, 1, 1000, 96, true, false, false, OLMK_ACT_RELU, false,
+                  1.0f);
+  checkMatmulNorm(g, 1, 50257, 768, false, false, true, -1, false, 0.0f, 50260);
+  checkMatmulNorm(g, 3, 1000, 256, true, true, false, -1, false, 0.0f);
+  checkMatmulNorm(g, 70, 513, 320, false, false, false, OLMK_ACT_SILU, true,
+                  0.0f);
+  checkMatmulNorm(g, 70, 50257, 64, false, false, true, -1, false, 1.0f, 50260);
   checkSoftcap(g, 10007, 30.0f, false);
   checkSoftcap(g, 10007, 50.0f, true);
   checkSimple(g, 100003);

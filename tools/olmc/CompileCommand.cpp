@@ -72,6 +72,12 @@ int compileMain(int argc, char **argv) {
   cl::opt<int64_t> maxBatch("max-batch",
                             cl::desc("most sequences per call"), cl::init(1),
                             cl::cat(category));
+  cl::opt<bool> fuseNormMatmul(
+      "fuse-norm-matmul",
+      cl::desc("cuda: fold each RMSNorm into the matmul that reads it "
+               "(olm-fuse-norm-matmul; off by default: slower decode on an "
+               "H200 so far, bench/NOTES.md)"),
+      cl::init(false), cl::cat(category));
   cl::list<std::string> dialectPlugins(
       "load-dialect-plugin",
       cl::desc("load a dialect plugin (a library built with olmc's CMake "
@@ -118,6 +124,10 @@ int compileMain(int argc, char **argv) {
   }
   if (emit == "ptx" && target != "cuda") {
     errs() << "olmc: error: --emit=ptx needs --target cuda\n";
+    return 2;
+  }
+  if (fuseNormMatmul && target != "cuda") {
+    errs() << "olmc: error: --fuse-norm-matmul needs --target cuda\n";
     return 2;
   }
   if (target == "cpu" && !dtype.empty() && dtype != "f32") {
@@ -167,6 +177,7 @@ int compileMain(int argc, char **argv) {
   options.dtype = dtype;
   options.maxSeq = maxSeq;
   options.maxBatch = maxBatch;
+  options.fuseNormMatmul = fuseNormMatmul;
   auto configure = [&](PassManager &pm) {
     applyDefaultTimingPassManagerCLOptions(pm);
     return applyPassManagerCLOptions(pm);

@@ -36,13 +36,18 @@ const std::vector<Phase> &compilePhases() {
        "activations folded into the matmuls that feed them "
        "(olm-fuse-matmul-activation; for cuda gated ones too, "
        "olm-fuse-matmul-gated-activation), residual adds folded into the "
-       "matmuls that produce them (olm-fuse-matmul-residual), chains of "
-       "elementwise work fused into olm.fused ops (olm-fuse-elementwise)",
+       "matmuls that produce them (olm-fuse-matmul-residual), with "
+       "--fuse-norm-matmul RMSNorms into the matmuls that read them "
+       "(olm-fuse-norm-matmul), "
+       "chains of elementwise work fused into olm.fused ops "
+       "(olm-fuse-elementwise)",
        [](PassManager &pm, const CompileOptions &options) {
          pm.addNestedPass<olm::ModelOp>(createFuseMatmulActivation());
          if (options.target == "cuda")
            pm.addNestedPass<olm::ModelOp>(createFuseMatmulGatedActivation());
          pm.addNestedPass<olm::ModelOp>(createFuseMatmulResidual());
+         if (options.target == "cuda" && options.fuseNormMatmul)
+           pm.addNestedPass<olm::ModelOp>(createFuseNormMatmul());
          pm.addNestedPass<olm::ModelOp>(createFuseElementwise());
        }},
       {"plan",

@@ -256,7 +256,9 @@ private:
     int64_t n = cast<RankedTensorType>(w.getType()).getDimSize(0);
     return MatmulOp::create(b, loc, activation(x, n), x, w, bias,
                             /*residual=*/Value(), /*activation=*/StringAttr(),
-                            /*gated=*/false);
+                            /*gated=*/false, /*norm=*/Value(),
+                            /*norm_eps=*/FloatAttr(),
+                            /*norm_offset=*/llvm::APFloat(0.0));
   }
 
   Value linear(OpBuilder &b, LinearOp op) {

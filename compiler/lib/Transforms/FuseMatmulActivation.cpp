@@ -32,7 +32,8 @@ struct FuseMatmulActivationPass
       // may see it before the activation) and have no residual (C is
       // added before an epilogue's activation); an activation that is the
       // model's result stays (the logits are float32 and padded on cuda).
-      if (!m || m.getResidual() || m.getActivation() || !m->hasOneUse() ||
+      if (!m || m.getResidual() || m.getActivation() || m.getNorm() ||
+          !m->hasOneUse() ||
           m.getResult().getType() != act.getResult().getType() ||
           llvm::any_of(act->getUsers(),
                        [](Operation *u) { return isa<YieldOp>(u); }))
@@ -41,7 +42,9 @@ struct FuseMatmulActivationPass
       auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(),
                                     m.getInput(), m.getWeight(), m.getBias(),
                                     /*residual=*/Value(), act.getKindAttr(),
-                                    /*gated=*/false);
+                                    /*gated=*/false, /*norm=*/Value(),
+                                    /*norm_eps=*/FloatAttr(),
+                                    /*norm_offset=*/llvm::APFloat(0.0));
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       act.replaceAllUsesWith(fused.getResult());
       act.erase();

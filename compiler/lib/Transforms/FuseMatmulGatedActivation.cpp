@@ -34,15 +34,17 @@ struct FuseMatmulGatedActivationPass
       // plain product (no residual, activation or gating of its own); a
       // gating that is the model's result stays (the logits are float32).
       if (!m || m.getResidual() || m.getActivation() || m.getGated() ||
-          !m->hasOneUse() || llvm::any_of(g->getUsers(), [](Operation *u) {
-            return isa<YieldOp>(u);
-          }))
+          m.getNorm() || !m->hasOneUse() ||
+          llvm::any_of(g->getUsers(),
+                       [](Operation *u) { return isa<YieldOp>(u); }))
         continue;
       OpBuilder b(g);
       auto fused = MatmulOp::create(b, m.getLoc(), g.getResult().getType(),
                                     m.getInput(), m.getWeight(), m.getBias(),
                                     /*residual=*/Value(), g.getKindAttr(),
-                                    /*gated=*/true);
+                                    /*gated=*/true, /*norm=*/Value(),
+                                    /*norm_eps=*/FloatAttr(),
+                                    /*norm_offset=*/llvm::APFloat(0.0));
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       g.replaceAllUsesWith(fused.getResult());
       g.erase();

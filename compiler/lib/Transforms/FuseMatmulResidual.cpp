@@ -26,8 +26,8 @@ MatmulOp fusableProduct(arith::AddFOp add, Value &residual) {
   for (unsigned i = 0; i < 2; ++i) {
     auto m = add->getOperand(i).getDefiningOp<MatmulOp>();
     Value other = add->getOperand(1 - i);
-    if (!m || m.getResidual() || m.getActivation() || !m->hasOneUse() ||
-        other.getType() != m.getResult().getType())
+    if (!m || m.getResidual() || m.getActivation() || m.getNorm() ||
+        !m->hasOneUse() || other.getType() != m.getResult().getType())
       continue;
     residual = other;
     return m;
@@ -55,10 +55,11 @@ struct FuseMatmulResidualPass
       // The residual must be available where the matmul runs: it is
       // defined before the add; move the matmul down to the add.
       OpBuilder b(add);
-      auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(),
-                                    m.getInput(), m.getWeight(), m.getBias(),
-                                    residual, /*activation=*/StringAttr(),
-                                    /*gated=*/false);
+      auto fused = MatmulOp::create(
+          b, m.getLoc(), m.getResult().getType(), m.getInput(), m.getWeight(),
+          m.getBias(), residual, /*activation=*/StringAttr(),
+          /*gated=*/false, /*norm=*/Value(),
+          /*norm_eps=*/FloatAttr(), /*norm_offset=*/llvm::APFloat(0.0));
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       add.replaceAllUsesWith(fused.getResult());
       add.erase();

@@ -63,6 +63,17 @@ void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
                        const void *bias, void *out, int64_t M, int64_t H,
                        int64_t K, int32_t act);
 
+/// olmg_matmul (gated = 0; N outputs) or olmg_matmul_gated (gated != 0; N
+/// is H, w has 2H rows, accumulate = 0) of xn = olmg_rmsnorm(x, norm_w,
+/// eps, w_offset) rounded to the compute dtype, without storing xn where
+/// the product can normalise the rows it reads (batch 1); otherwise xn goes
+/// to scratch first. x must not be y.
+void olmg_matmul_norm(OlmgContext *g, const void *x, const void *norm_w,
+                      float eps, float w_offset, const void *w,
+                      const void *bias, void *y, int64_t M, int64_t N,
+                      int64_t K, int32_t accumulate, int32_t y_f32, int32_t act,
+                      int64_t ldy, int32_t gated);
+
 /// y = x / sqrt(mean(x^2) + eps) * (w + w_offset), in float32. x may be y.
 void olmg_rmsnorm(OlmgContext *g, const void *x, const void *w, void *y,
                   int64_t M, int64_t D, float eps, float w_offset);

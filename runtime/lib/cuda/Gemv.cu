@@ -18,6 +18,12 @@
 // two gate rows and the two matching up rows, and it writes
 // act(gate) * up, so the [2H] product is never stored.
 //
+// Normed (olm-fuse-norm-matmul): x is the un-normalised row; every block
+// sums its squares after gridWait() (the row is 2-8 KB, read from L2 by
+// every block) and multiplies each x pack by rstd and the norm weight,
+// rounding to the dtype as the separate RMSNorm kernel would have stored
+// it. That kernel, and the dependency wait it cost, are gone.
+//
 // Programmatic dependent launch: w does not depend on the previous kernel,
 // so each thread loads its first packs of w before gridWait(). In a decode
 // step the next product's weights therefore stream in while the norm or
@@ -51,11 +57,24 @@ template <class T> __device__ __forceinline__ Pack<T> ldWeights(const T *p) {
   return r;
 }
 
-template <class T, bool GATED, class Y>
+/// The RMSNorm a normed GEMV applies to x: weight, eps and weight offset.
+template <class T> struct RowNorm {
+  const T *w;
+  float eps, offset;
+};
+
+/// v rounded to T and back: what storing it in the dtype keeps.
+template <class T> __device__ __forceinline__ float roundTo(float v) {
+  T t;
+  st(&t, v);
+  return ld(&t);
+}
+
+template <class T, bool GATED, bool NORM, class Y>
 __global__ void __launch_bounds__(kThreads)
     gemvKernel(const T *__restrict__ x, const T *__restrict__ w,
                const T *__restrict__ bias, Y *y, int64_t N, int64_t K,
-               int accumulate, int act, int groupThreads) {
+               int accumulate, int act, int groupThreads, RowNorm<T> norm) {
   constexpr int P = Pack<T>::N;
   // Outputs a group computes: kRows, or kRows / 2 gate/up pairs.
   constexpr int kOut = GATED ? kRows / 2 : kRows;
@@ -82,6 +101,18 @@ __global__ void __launch_bounds__(kThreads)
   }
   gridWait();
   allowDependents();
+  float rstd = 1.0f;
+  if constexpr (NORM) {
+    __shared__ float red[32];
+    float sq = 0.0f;
+    for (int64_t j = int64_t(tid) * P; j < K; j += int64_t(kThreads) * P) {
+      Pack<T> xp = ldPack(x + j);
+#pragma unroll
+      for (int e = 0; e < P; ++e)
+        sq += ld(&xp.e[e]) * ld(&xp.e[e]);
+    }
+    rstd = 1.0f / sqrtf(blockSum(sq, red) / float(K) + norm.eps);
+  }
 
   float acc[kRows];
 #pragma unroll
@@ -96,9 +127,14 @@ __global__ void __launch_bounds__(kThreads)
         nxt[r] = ldWeights(rows[r] + next);
     }
     Pack<T> xp = ldPack(x + k);
+    Pack<T> gp;
+    if constexpr (NORM)
+      gp = ldPack(norm.w + k);
 #pragma unroll
     for (int e = 0; e < P; ++e) {
       float xv = ld(&xp.e[e]);
+      if constexpr (NORM)
+        xv = roundTo<T>((xv * rstd) * (ld(&gp.e[e]) + norm.offset));
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
         acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
@@ -173,6 +209,38 @@ bool plan(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
   return true;
 }
 
+/// One launch of the GEMV for any of its forms; false where plan() is.
+template <bool NORM>
+bool launchGemv(OlmgContext *g, const void *x, const void *normW, float eps,
+                float offset, const void *w, const void *bias, void *y,
+                int64_t M, int64_t N, int64_t K, int32_t accumulate,
+                int32_t yF32, int32_t act, bool gated) {
+  unsigned blocks = 0;
+  int width = 0;
+  if (!plan(g, x, w, M, N, K, gated ? kRows / 2 : kRows, blocks, width) ||
+      (NORM && !aligned16({normW})))
+    return false;
+  OLMG_DISPATCH(g->dtype, {
+    RowNorm<T> norm{static_cast<const T *>(normW), eps, offset};
+    auto xs = static_cast<const T *>(x);
+    auto ws = static_cast<const T *>(w);
+    auto bs = static_cast<const T *>(bias);
+    if (gated)
+      launchDependent(g, gemvKernel<T, true, NORM, T>, dim3(blocks),
+                      dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K,
+                      0, act, width, norm);
+    else if (yF32)
+      launchDependent(g, gemvKernel<T, false, NORM, float>, dim3(blocks),
+                      dim3(kThreads), 0, xs, ws, bs, static_cast<float *>(y), N,
+                      K, accumulate, act, width, norm);
+    else
+      launchDependent(g, gemvKernel<T, false, NORM, T>, dim3(blocks),
+                      dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K,
+                      accumulate, act, width, norm);
+  });
+  return true;
+}
+
 } // namespace
 
 namespace olmrt::cuda {
@@ -181,38 +249,22 @@ bool gemv(OlmgContext *g, const void *x, const void *w, const void *bias,
           void *y, int64_t M, int64_t N, int64_t K, int32_t accumulate,
           int32_t yF32, int32_t act, int64_t ldy) {
   (void)ldy; // One row: its pitch does not matter.
-  unsigned blocks = 0;
-  int width = 0;
-  if (!plan(g, x, w, M, N, K, kRows, blocks, width))
-    return false;
-  OLMG_DISPATCH(g->dtype, {
-    if (yF32)
-      launchDependent(g, gemvKernel<T, false, float>, dim3(blocks),
-                      dim3(kThreads), 0, static_cast<const T *>(x),
-                      static_cast<const T *>(w), static_cast<const T *>(bias),
-                      static_cast<float *>(y), N, K, accumulate, act, width);
-    else
-      launchDependent(g, gemvKernel<T, false, T>, dim3(blocks), dim3(kThreads),
-                      0, static_cast<const T *>(x), static_cast<const T *>(w),
-                      static_cast<const T *>(bias), static_cast<T *>(y), N, K,
-                      accumulate, act, width);
-  });
-  return true;
+  return launchGemv<false>(g, x, nullptr, 0.0f, 0.0f, w, bias, y, M, N, K,
+                           accumulate, yF32, act, /*gated=*/false);
 }
 
 bool gemvGated(OlmgContext *g, const void *x, const void *w, const void *bias,
                void *out, int64_t M, int64_t H, int64_t K, int32_t act) {
-  unsigned blocks = 0;
-  int width = 0;
-  if (!plan(g, x, w, M, H, K, kRows / 2, blocks, width))
-    return false;
-  OLMG_DISPATCH(g->dtype,
-                launchDependent(g, gemvKernel<T, true, T>, dim3(blocks),
-                                dim3(kThreads), 0, static_cast<const T *>(x),
-                                static_cast<const T *>(w),
-                                static_cast<const T *>(bias),
-                                static_cast<T *>(out), H, K, 0, act, width));
-  return true;
+  return launchGemv<false>(g, x, nullptr, 0.0f, 0.0f, w, bias, out, M, H, K, 0,
+                           0, act, /*gated=*/true);
+}
+
+bool gemvNorm(OlmgContext *g, const void *x, const void *normW, float eps,
+              float offset, const void *w, const void *bias, void *y, int64_t M,
+              int64_t N, int64_t K, int32_t accumulate, int32_t yF32,
+              int32_t act, bool gated) {
+  return launchGemv<true>(g, x, normW, eps, offset, w, bias, y, M, N, K,
+                          accumulate, yF32, act, gated);
 }
 
 } // namespace olmrt::cuda

@@ -21,6 +21,14 @@ bool gemv(OlmgContext *g, const void *x, const void *w, const void *bias,
 bool gemvGated(OlmgContext *g, const void *x, const void *w, const void *bias,
                void *out, int64_t M, int64_t H, int64_t K, int32_t act);
 
+/// olmg_matmul_norm's product by the same GEMV, normalising the row of x
+/// as it reads it (gated: N is H, as gemvGated); false where gemv() would
+/// be, or when normW is not 16-byte aligned.
+bool gemvNorm(OlmgContext *g, const void *x, const void *normW, float eps,
+              float offset, const void *w, const void *bias, void *y, int64_t M,
+              int64_t N, int64_t K, int32_t accumulate, int32_t yF32,
+              int32_t act, bool gated);
+
 } // namespace olmrt::cuda
 
 #endif // OLMRT_LIB_CUDA_GEMV_H

@@ -418,6 +418,19 @@ extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
   g->noteLaunch("olmg_matmul");
 }
 
+namespace {
+
+/// cuBLASLt cannot gate two columns in its epilogue: the [M, 2H] product
+/// into `product` (scratch), then the gating kernel.
+void gatedThroughScratch(OlmgContext *g, const void *x, const void *w,
+                         const void *bias, void *out, int64_t M, int64_t H,
+                         int64_t K, int32_t act, float *product) {
+  olmg_matmul(g, x, w, bias, product, M, 2 * H, K, 0, 0, -1, 2 * H);
+  olmg_gated_activation(g, product, out, M, H, act);
+}
+
+} // namespace
+
 extern "C" void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
                                   const void *bias, void *out, int64_t M,
                                   int64_t H, int64_t K, int32_t act) {
@@ -427,13 +440,40 @@ extern "C" void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
     g->noteLaunch("olmg_matmul_gated (gemv)");
     return;
   }
-  // cuBLASLt cannot gate two columns in its epilogue: the [M, 2H] product
-  // into the context's scratch (the split-KV partials, dead between
-  // attention calls), then the gating kernel.
+  // The product goes to the context's scratch (the split-KV partials, dead
+  // between attention calls).
   size_t bytes = size_t(M) * size_t(2 * H) * dtypeBytes(g->dtype);
   float *product = g->scratchFor((bytes + 3) / 4);
   if (!product)
     return;
-  olmg_matmul(g, x, w, bias, product, M, 2 * H, K, 0, 0, -1, 2 * H);
-  olmg_gated_activation(g, product, out, M, H, act);
+  gatedThroughScratch(g, x, w, bias, out, M, H, K, act, product);
+}
+
+extern "C" void olmg_matmul_norm(OlmgContext *g, const void *x,
+                                 const void *norm_w, float eps, float w_offset,
+                                 const void *w, const void *bias, void *y,
+                                 int64_t M, int64_t N, int64_t K,
+                                 int32_t accumulate, int32_t y_f32, int32_t act,
+                                 int64_t ldy, int32_t gated) {
+  if (M <= 0 || N <= 0)
+    return;
+  if (gemvNorm(g, x, norm_w, eps, w_offset, w, bias, y, M, N, K, accumulate,
+               y_f32, act, gated != 0)) {
+    g->noteLaunch("olmg_matmul_norm (gemv)");
+    return;
+  }
+  // The normalised rows into scratch (256-byte aligned for cuBLASLt), a
+  // gated product after them; then the product as an unnormed call would.
+  size_t normed =
+      (size_t(M) * size_t(K) * dtypeBytes(g->dtype) + 255) / 256 * 64; // floats
+  size_t product =
+      gated ? (size_t(M) * size_t(2 * N) * dtypeBytes(g->dtype) + 3) / 4 : 0;
+  float *scratch = g->scratchFor(normed + product);
+  if (!scratch)
+    return;
+  olmg_rmsnorm(g, x, norm_w, scratch, M, K, eps, w_offset);
+  if (gated)
+    gatedThroughScratch(g, scratch, w, bias, y, M, N, K, act, scratch + normed);
+  else
+    olmg_matmul(g, scratch, w, bias, y, M, N, K, accumulate, y_f32, act, ldy);
 }

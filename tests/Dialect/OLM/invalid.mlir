@@ -312,6 +312,45 @@ olm.model @matmul_gated_weight_rows attributes {dtype = f32} {
 
 // -----
 
+olm.model @matmul_norm_without_eps attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %g = olm.weight "g" {init = {kind = "ones"}, sources = [{shape = array<i64: 8>, tensor = "g"}]} : tensor<8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{norm needs norm_eps}}
+  %m = olm.matmul %x, %w norm %g : tensor<8xf32> : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_norm_eps_without_norm attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{norm_eps without a norm weight}}
+  %m = olm.matmul %x, %w {norm_eps = 1.0e-05 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_norm_weight_shape attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "w"}]} : tensor<16x8xf32>
+  %g = olm.weight "g" {init = {kind = "ones"}, sources = [{shape = array<i64: 16>, tensor = "g"}]} : tensor<16xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // The norm scales the input's 8 features, not the result's 16.
+  // expected-error @+1 {{norm weight must be 8, got 'tensor<16xf32>'}}
+  %m = olm.matmul %x, %w norm %g : tensor<16xf32> {norm_eps = 1.0e-05 : f64} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x16xf32>
+  olm.yield %m : tensor<?x?x16xf32>
+}
+
+// -----
+
 olm.model @matmul_unknown_activation attributes {dtype = f32} {
 ^bb0(%ids: tensor<?x?xi32>):
   %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>

@@ -23,6 +23,9 @@ struct CompileOptions {
   std::string dtype;          // "" = the model's own
   int64_t maxSeq = 1024;
   int64_t maxBatch = 1;
+  /// cuda: run olm-fuse-norm-matmul (opt-in until it is faster; see
+  /// bench/NOTES.md, version 6b).
+  bool fuseNormMatmul = false;
   /// The model's own dtype, from the olm module.
   std::string modelDtype = "f32";
 

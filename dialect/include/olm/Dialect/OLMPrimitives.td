@@ -70,7 +70,8 @@ def OLM_PosAddOp : OLM_PrimOp<"pos_add"> {
 
 def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
   let summary = "y = act(x W^T (+ bias)) or x W^T (+ bias) (+ residual), "
-                "W: [N, K]; gated: act(gate) * up";
+                "W: [N, K]; gated: act(gate) * up; x rms-normed first "
+                "with a norm";
   let description = [{
     A residual, when present, has the result's type and is added to the
     product: what `olm-fuse-matmul-residual` makes of a residual add whose
@@ -90,17 +91,29 @@ def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
     operand is this product. Backends compute it without writing the 2N
     product where they can (the cuda target's batch-1 GEMV does the gating
     in its epilogue).
+
+    A `norm` weight [K] (with `norm_eps`, and `norm_offset` as
+    `olm.rms_norm`'s `weight_offset`) makes the product's input
+    `rms_norm(input, norm)` rounded to the compute dtype, as the separate
+    op would have stored it: what `olm-fuse-norm-matmul` makes of an
+    `olm.rms_norm` read by this product alone. The cuda target's batch-1
+    GEMV normalises the row it reads anyway (one kernel less before each
+    norm's product); larger products normalise into scratch first.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        Optional<AnyRankedTensor>:$bias,
                        Optional<AnyRankedTensor>:$residual,
                        OptionalAttr<OLM_StrOneOf<["gelu", "gelu_tanh", "relu",
                                                   "silu"]>>:$activation,
-                       UnitAttr:$gated);
+                       UnitAttr:$gated,
+                       Optional<AnyRankedTensor>:$norm,
+                       OptionalAttr<F64Attr>:$norm_eps,
+                       DefaultValuedAttr<F64Attr, "0.0">:$norm_offset);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^ `:` type($bias))?
-    (`residual` $residual^ `:` type($residual))? attr-dict `:`
+    (`residual` $residual^ `:` type($residual))?
+    (`norm` $norm^ `:` type($norm))? attr-dict `:`
     type($input) `,` type($weight) `->` type($result)
   }];
 }
