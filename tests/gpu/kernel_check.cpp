@@ -156,6 +156,16 @@ void checkPosEmbedding(OlmgContext &g, int64_t B, int64_t T, int64_t D,
   report(name, dt, relError(dOut.download(), ref));
 }
 
+/// The first N of each of M rows that lie ldy apart, packed densely.
+std::vector<float> denseRows(const std::vector<float> &y, int64_t M, int64_t N,
+                             int64_t ldy) {
+  std::vector<float> dense(size_t(M * N));
+  for (int64_t r = 0; r < M; ++r)
+    std::copy(y.begin() + r * ldy, y.begin() + r * ldy + N,
+              dense.begin() + r * N);
+  return dense;
+}
+
 const char *actName(int kind);
 
 /// act >= 0 applies an activation (OLMK_ACT_*) to the product; ldy > N
@@ -196,13 +206,9 @@ void checkMatmul(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   olmg_matmul(&g, dX.p, dW.p, bias ? dB.p : nullptr, dY.p, M, N, K, accumulate,
               yF32, act, ldy);
   synchronize(&g);
-  std::vector<float> y = dY.download(), dense(size_t(M * N));
-  for (int64_t r = 0; r < M; ++r)
-    std::copy(y.begin() + r * ldy, y.begin() + r * ldy + N,
-              dense.begin() + r * N);
   // bf16 out: rounding of y itself (~2^-9) dominates; f32 out keeps the
   // float32-accumulation error only.
-  report(name, dt, relError(dense, ref));
+  report(name, dt, relError(denseRows(dY.download(), M, N, ldy), ref));
 }
 
 void checkRmsnorm(OlmgContext &g, int64_t M, int64_t D, float wOffset,
@@ -390,11 +396,7 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   olmg_matmul_norm(&g, dX.p, dNw.p, eps, wOffset, dW.p, bias ? dB.p : nullptr,
                    dY.p, M, N, K, accumulate, yF32, act, ldy, gated ? 1 : 0);
   synchronize(&g);
-  std::vector<float> y = dY.download(), dense(size_t(M * N));
-  for (int64_t r = 0; r < M; ++r)
-    std::copy(y.begin() + r * ldy, y.begin() + r * ldy + N,
-              dense.begin() + r * N);
-  report(name, dt, relError(dense, ref));
+  report(name, dt, relError(denseRows(dY.download(), M, N, ldy), ref));
 }
 
 void checkSoftcap(OlmgContext &g, int64_t n, float cap, bool yF32) {

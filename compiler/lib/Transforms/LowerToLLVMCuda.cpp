@@ -59,22 +59,22 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
         return failure();
       bias = *bp;
     }
+    if (m.getGated() && isOutput)
+      return op.emitOpError("cannot gate into the logits");
+    if (m.getResidual() && isOutput)
+      return op.emitOpError("cannot add a residual into the logits");
+    FailureOr<int32_t> accumulate = prepareResidual(m, out);
+    if (failed(accumulate))
+      return failure();
+    int32_t act = m.getActivation() ? activationKind(*m.getActivation()) : -1;
+    int64_t ldy = isOutput ? logitsRowStride(result, /*cuda=*/true)
+                           : features(m.getResult());
     if (m.getNorm()) {
       // One entry for every normed product: plain, accumulating, gated,
       // or the head writing the float32 logits.
       FailureOr<Value> nw = pointerOf(m.getNorm());
       if (failed(nw))
         return failure();
-      if (m.getGated() && isOutput)
-        return op.emitOpError("cannot gate into the logits");
-      if (m.getResidual() && isOutput)
-        return op.emitOpError("cannot add a residual into the logits");
-      FailureOr<int32_t> accumulate = prepareResidual(m, out);
-      if (failed(accumulate))
-        return failure();
-      int32_t act = m.getActivation() ? activationKind(*m.getActivation()) : -1;
-      int64_t ldy = isOutput ? logitsRowStride(result, /*cuda=*/true)
-                             : features(m.getResult());
       call("olmg_matmul_norm",
            {devicePtr, *x, *nw, f32c(m.getNormEps()->convertToDouble()),
             f32c(m.getNormOffset().convertToDouble()), *w, bias, out, rows,
@@ -84,22 +84,12 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
       return success();
     }
     if (m.getGated()) {
-      if (isOutput)
-        return op.emitOpError("cannot gate into the logits");
+      // The verifier allows no residual here: accumulate is 0.
       call("olmg_matmul_gated",
            {devicePtr, *x, *w, bias, out, rows, i64c(features(m.getResult())),
-            i64c(features(m.getInput())),
-            i32c(activationKind(*m.getActivation()))});
+            i64c(features(m.getInput())), i32c(act)});
       return success();
     }
-    if (m.getResidual() && isOutput)
-      return op.emitOpError("cannot add a residual into the logits");
-    FailureOr<int32_t> accumulate = prepareResidual(m, out);
-    if (failed(accumulate))
-      return failure();
-    int32_t act = m.getActivation() ? activationKind(*m.getActivation()) : -1;
-    int64_t ldy = isOutput ? logitsRowStride(result, /*cuda=*/true)
-                           : features(m.getResult());
     call("olmg_matmul",
          {devicePtr, *x, *w, bias, out, rows, i64c(features(m.getResult())),
           i64c(features(m.getInput())), i32c(*accumulate), toF32, i32c(act),

@@ -134,6 +134,34 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
   }
 }
 
+/// The token's cos/sin of each rotary pair, once into shared memory for
+/// every head of the token (prepRopeKernel, prepRopeVecKernel).
+__device__ __forceinline__ void ropeAngles(const AttnCfg &c, int64_t pos,
+                                           float *cosS, float *sinS) {
+  const float fpos = float(pos);
+  for (int i = threadIdx.x; i < c.rot / 2; i += blockDim.x) {
+    float angle = fpos * c.invFreq[i];
+    cosS[i] = cosf(angle);
+    sinS[i] = sinf(angle);
+  }
+  __syncthreads();
+}
+
+/// Where head hh of token row r (sequence b, position pos) of the packed
+/// q/k/v goes: the prepared queries in `out`, keys and values into their
+/// caches.
+template <class T>
+__device__ __forceinline__ T *prepDestination(const AttnCfg &c, int hh,
+                                              int64_t r, int64_t b, int64_t pos,
+                                              T *out, T *kCache, T *vCache) {
+  if (hh < c.heads)
+    return out + (r * c.heads + hh) * c.hd;
+  if (hh < c.heads + c.kvHeads)
+    return kCache + ((b * c.kvHeads + (hh - c.heads)) * c.maxSeq + pos) * c.hd;
+  return vCache +
+         ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) * c.hd;
+}
+
 /// The prep step without qk-norm (the common case), one block per token
 /// and one thread per pair of elements: item i of a query or key head is
 /// rotary pair i (elements i and i + rot/2, or 2i and 2i + 1 when
@@ -156,25 +184,11 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
   const int hd = c.hd, half = hd / 2, pairs = c.rot / 2;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
-  const float fpos = float(pos);
-  for (int i = threadIdx.x; i < pairs; i += blockDim.x) {
-    float angle = fpos * c.invFreq[i];
-    cosS[i] = cosf(angle);
-    sinS[i] = sinf(angle);
-  }
-  __syncthreads();
+  ropeAngles(c, pos, cosS, sinS);
   for (int it = threadIdx.x; it < heads * half; it += blockDim.x) {
     int hh = it / half, i = it - hh * half;
     const T *src = row + int64_t(hh) * hd;
-    T *dst;
-    if (hh < c.heads)
-      dst = out + (r * c.heads + hh) * hd;
-    else if (hh < c.heads + c.kvHeads)
-      dst = kCache + ((b * c.kvHeads + (hh - c.heads)) * c.maxSeq + pos) * hd;
-    else
-      dst =
-          vCache +
-          ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) * hd;
+    T *dst = prepDestination(c, hh, r, b, pos, out, kCache, vCache);
     if (hh < c.heads + c.kvHeads && i < pairs) {
       int ia = c.interleaved ? 2 * i : i;
       int ib = c.interleaved ? 2 * i + 1 : i + pairs;
@@ -208,25 +222,11 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
   const int hd = c.hd, pairs = c.rot / 2, pieces = hd / kVec;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
-  const float fpos = float(pos);
-  for (int i = threadIdx.x; i < pairs; i += blockDim.x) {
-    float angle = fpos * c.invFreq[i];
-    cosS[i] = cosf(angle);
-    sinS[i] = sinf(angle);
-  }
-  __syncthreads();
+  ropeAngles(c, pos, cosS, sinS);
   for (int it = threadIdx.x; it < heads * pieces; it += blockDim.x) {
     int hh = it / pieces, e0 = (it - hh * pieces) * kVec;
     const T *src = row + int64_t(hh) * hd;
-    T *dst;
-    if (hh < c.heads)
-      dst = out + (r * c.heads + hh) * hd;
-    else if (hh < c.heads + c.kvHeads)
-      dst = kCache + ((b * c.kvHeads + (hh - c.heads)) * c.maxSeq + pos) * hd;
-    else
-      dst =
-          vCache +
-          ((b * c.kvHeads + (hh - c.heads - c.kvHeads)) * c.maxSeq + pos) * hd;
+    T *dst = prepDestination(c, hh, r, b, pos, out, kCache, vCache);
     uint4 own = *reinterpret_cast<const uint4 *>(src + e0);
     if (hh < c.heads + c.kvHeads && e0 < 2 * pairs) {
       // First half: x cos - partner sin; second half: x cos + partner sin.
