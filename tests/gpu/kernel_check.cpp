@@ -335,7 +335,8 @@ void checkMatmulGated(OlmgContext &g, int64_t M, int64_t H, int64_t K,
 
 /// olmg_matmul_norm against olmk_rmsnorm (rounded to the dtype, as the
 /// separate kernel stores it) and the product in float32 on the CPU: batch
-/// 1 is the GEMV normalising the row it reads, larger batches the norm into
+/// 1 is the GEMV normalising the row it reads (in float, unrounded: within
+/// the dtype's bound of the reference), larger batches the norm into
 /// scratch and cuBLASLt (gated: with the gating kernel after it).
 void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
                      bool accumulate, bool yF32, int act, bool gated,
@@ -591,11 +592,17 @@ void checkAttention(OlmgContext &g, const AttnCase &c) {
   dQb.upload(qb);
   dKb.upload(kb);
   setPosition(&g, c.pos0);
-  olmg_attention(&g, icfg, fcfg, invFreq.data(), dQkv.p, dK.p, dV.p, dOut.p,
-                 c.B, c.T, /*ignored*/ 0, norm ? dQw.p : nullptr,
-                 norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
-                 ln ? dKb.p : nullptr);
-  synchronize(&g);
+  // Decode runs twice, the output poisoned in between: the second call
+  // is only right if the first left its per-row arrival counts at zero.
+  for (int call = 0; call < (c.T == 1 ? 2 : 1); ++call) {
+    if (call > 0)
+      dOut.poison();
+    olmg_attention(&g, icfg, fcfg, invFreq.data(), dQkv.p, dK.p, dV.p, dOut.p,
+                   c.B, c.T, /*ignored*/ 0, norm ? dQw.p : nullptr,
+                   norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
+                   ln ? dKb.p : nullptr);
+    synchronize(&g);
+  }
   double eo = relError(dOut.download(), refOut);
   double ek = relError(dK.download(), refK);
   double ev = relError(dV.download(), refV);
@@ -638,23 +645,34 @@ void runTimings() {
     kc.upload(randomVec(kc.n));
     vc.upload(randomVec(vc.n));
     setPosition(&g, pos0);
-    double ms = timeIt(
-        g,
-        [&] {
-          olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p,
-                         out.p, B, T, 0, nullptr, nullptr, nullptr, nullptr);
-        },
-        50);
+    auto call = [&] {
+      olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p, out.p,
+                     B, T, 0, nullptr, nullptr, nullptr, nullptr);
+    };
+    // Decode: 20 calls chained in a graph as a step runs them (a host-timed
+    // call would time its launches); prefill: by host clock.
+    constexpr int kChain = 20;
+    double ms = T == 1 ? timeGraph(
+                             &g,
+                             [&] {
+                               for (int i = 0; i < kChain; ++i)
+                                 call();
+                             },
+                             10) /
+                             kChain
+                       : timeIt(g, call, 50);
     double kvBytes = double(B * KVH * (pos0 + T) * hd * 2 * 2);
     std::printf("attention llama-1b B%lld T%lld pos0 %lld: %.4f ms (%.0f GB/s "
-                "of K+V)\n",
+                "of K+V%s)\n",
                 (long long)B, (long long)T, (long long)pos0, ms,
-                kvBytes / ms * 1e-6);
+                kvBytes / ms * 1e-6, T == 1 ? ", in a graph" : "");
   };
   attn(1, 512, 0, 1024);
   attn(8, 512, 0, 1024);
   attn(1, 1, 4000, 4096);
   attn(8, 1, 4000, 4096);
+  attn(1, 1, 200, 640);
+  attn(8, 1, 200, 640);
   auto mm = [&](int64_t M, int64_t N, int64_t K) {
     Buf x(dt, size_t(M * K)), w(dt, size_t(N * K)), y(dt, size_t(M * N));
     x.upload(randomVec(x.n));
@@ -679,6 +697,61 @@ void runTimings() {
   mm(4, 16384, 2048);
   mm(8, 16384, 2048);
   mm(4096, 16384, 2048);
+  // Batch-1 products of a normalised row as a decode step runs them (20
+  // back to back in a graph, programmatic dependent launch): the RMSNorm
+  // kernel then the GEMV, against the GEMV that normalises the row itself
+  // (olmg_matmul_norm).
+  auto normed = [&](int64_t N, int64_t K, bool gated, bool yF32) {
+    DType yt = yF32 ? DType::F32 : dt;
+    Buf x(dt, size_t(K)), xn(dt, size_t(K)), nw(dt, size_t(K)),
+        w(dt, size_t((gated ? 2 : 1) * N * K)), y(yt, size_t(N));
+    x.upload(randomVec(x.n));
+    nw.upload(randomVec(nw.n));
+    w.upload(randomVec(w.n));
+    constexpr int kChain = 20;
+    int act = gated ? OLMK_ACT_SILU : -1;
+    double sep = timeGraph(
+        &g,
+        [&] {
+          for (int i = 0; i < kChain; ++i) {
+            olmg_rmsnorm(&g, x.p, nw.p, xn.p, 1, K, 1e-5f, 0.0f);
+            if (gated)
+              olmg_matmul_gated(&g, xn.p, w.p, nullptr, y.p, 1, N, K, act);
+            else
+              olmg_matmul(&g, xn.p, w.p, nullptr, y.p, 1, N, K, 0, yF32, -1, N);
+          }
+        },
+        10);
+    double fused = timeGraph(
+        &g,
+        [&] {
+          for (int i = 0; i < kChain; ++i)
+            olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, nullptr, y.p, 1,
+                             N, K, 0, yF32, act, N, gated ? 1 : 0);
+        },
+        10);
+    double plain = timeGraph(
+        &g,
+        [&] {
+          for (int i = 0; i < kChain; ++i) {
+            if (gated)
+              olmg_matmul_gated(&g, xn.p, w.p, nullptr, y.p, 1, N, K, act);
+            else
+              olmg_matmul(&g, xn.p, w.p, nullptr, y.p, 1, N, K, 0, yF32, -1, N);
+          }
+        },
+        10);
+    std::printf("normed product 1x%lldx%lld%s%s (us each, in a graph): "
+                "rmsnorm + gemv %.2f, gemv alone %.2f, matmul_norm %.2f\n",
+                (long long)N, (long long)K, gated ? " gated" : "",
+                yF32 ? " y_f32" : "", sep * 1e3 / kChain, plain * 1e3 / kChain,
+                fused * 1e3 / kChain);
+  };
+  normed(3072, 2048, false, false);
+  normed(8192, 2048, true, false);
+  normed(128256, 2048, false, true);
+  normed(1152, 896, false, false);
+  normed(4864, 896, true, false);
   Buf x(dt, 2048 * 8), w(dt, 2048);
   x.upload(randomVec(x.n));
   w.upload(randomVec(w.n));
@@ -801,6 +874,16 @@ void runAll(DType dt) {
        64, 0, 100, 1, 512, 0, 30.0f},
       {"non-causal prefill T200 hd64", 1, 200, 0, 4, 2, 64, 64, 0, 0, 0, 256, 0,
        0.0f},
+      // Decode at a chunk's first and last key (32 keys a chunk), and with
+      // a block of chunks (4) cut by a window on both sides.
+      {"decode pos0 64 hd64 (new chunk)", 3, 1, 64, 8, 2, 64, 64, 0, 0, 1, 128,
+       0, 0.0f},
+      {"decode pos0 127 hd128 (chunk end)", 2, 1, 127, 8, 8, 128, 128, 0, 0, 1,
+       256, 0, 0.0f},
+      {"window 200 decode pos0 900 hd64", 2, 1, 900, 6, 3, 64, 64, 0, 200, 1,
+       1024, 0, 0.0f},
+      {"qk-norm rms decode pos0 33 hd128", 1, 1, 33, 4, 2, 128, 128, 0, 0, 1,
+       64, 1, 0.0f},
       // The 16-byte prep path with a partial rotary dimension (GPT-NeoX).
       {"partial half rope 16/64 prefill T37 pos0 5", 2, 37, 5, 4, 2, 64, 16, 0,
        0, 1, 64, 0, 0.0f},

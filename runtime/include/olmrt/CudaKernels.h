@@ -65,9 +65,9 @@ void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
 
 /// olmg_matmul (gated = 0; N outputs) or olmg_matmul_gated (gated != 0; N
 /// is H, w has 2H rows, accumulate = 0) of xn = olmg_rmsnorm(x, norm_w,
-/// eps, w_offset) rounded to the compute dtype, without storing xn where
-/// the product can normalise the rows it reads (batch 1); otherwise xn goes
-/// to scratch first. x must not be y.
+/// eps, w_offset), without storing xn where the product can normalise the
+/// rows it reads (batch 1: xn stays in float32); otherwise xn goes to
+/// scratch first, rounded to the compute dtype. x must not be y.
 void olmg_matmul_norm(OlmgContext *g, const void *x, const void *norm_w,
                       float eps, float w_offset, const void *w,
                       const void *bias, void *y, int64_t M, int64_t N,

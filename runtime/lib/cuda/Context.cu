@@ -257,6 +257,34 @@ void synchronize(OlmgContext *g) {
   g->takeError();
 }
 
+double timeGraph(OlmgContext *g, const std::function<void()> &enqueue,
+                 int replays) {
+  check(cudaStreamBeginCapture(g->stream, cudaStreamCaptureModeThreadLocal),
+        "cudaStreamBeginCapture");
+  enqueue();
+  cudaGraph_t graph = nullptr;
+  check(cudaStreamEndCapture(g->stream, &graph), "cudaStreamEndCapture");
+  g->takeError();
+  cudaGraphExec_t exec = nullptr;
+  check(cudaGraphInstantiate(&exec, graph, 0), "cudaGraphInstantiate");
+  cudaEvent_t start = nullptr, stop = nullptr;
+  check(cudaEventCreate(&start), "cudaEventCreate");
+  check(cudaEventCreate(&stop), "cudaEventCreate");
+  check(cudaGraphLaunch(exec, g->stream), "cudaGraphLaunch");
+  check(cudaEventRecord(start, g->stream), "cudaEventRecord");
+  for (int i = 0; i < replays; ++i)
+    check(cudaGraphLaunch(exec, g->stream), "cudaGraphLaunch");
+  check(cudaEventRecord(stop, g->stream), "cudaEventRecord");
+  check(cudaEventSynchronize(stop), "cudaEventSynchronize");
+  float ms = 0.0f;
+  check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+  return double(ms) / std::max(replays, 1);
+}
+
 void convertFromF32(DType dtype, const float *src, void *dst, size_t n) {
   switch (dtype) {
   case DType::F32:
@@ -347,6 +375,8 @@ OlmgContext::~OlmgContext() {
   }
   if (scratch)
     cudaFree(scratch);
+  if (arrivals)
+    cudaFree(arrivals);
   if (pitched)
     cudaFree(pitched);
   if (pos)
@@ -389,13 +419,49 @@ bool OlmgContext::capturing() const {
 }
 
 bool OlmgContext::growScratch() {
-  if (scratchWanted <= scratchFloats)
-    return false;
-  size_t want = scratchWanted;
-  scratchWanted = 0;
-  if (!scratchFor(want))
-    takeError();
-  return true;
+  bool grew = false;
+  if (scratchWanted > scratchFloats) {
+    size_t want = scratchWanted;
+    scratchWanted = 0;
+    if (!scratchFor(want))
+      takeError();
+    grew = true;
+  }
+  if (arrivalsWanted > arrivalCount) {
+    size_t want = arrivalsWanted;
+    arrivalsWanted = 0;
+    if (!arrivalsFor(want))
+      takeError();
+    grew = true;
+  }
+  return grew;
+}
+
+unsigned *OlmgContext::arrivalsFor(size_t rows) {
+  if (rows <= arrivalCount)
+    return arrivals;
+  if (capturing()) {
+    arrivalsWanted = std::max(arrivalsWanted, rows);
+    noteError("decode attention's arrival counts must grow during graph "
+              "capture");
+    return nullptr;
+  }
+  cudaStreamSynchronize(stream);
+  if (arrivals)
+    cudaFree(arrivals);
+  arrivals = nullptr;
+  arrivalCount = 0;
+  try {
+    arrivals = static_cast<unsigned *>(
+        deviceAlloc(rows * sizeof(unsigned), "the decode arrival counts"));
+    deviceFill(arrivals, 0, rows * sizeof(unsigned));
+  } catch (const std::exception &e) {
+    noteError(e.what());
+    return nullptr;
+  }
+  arrivalCount = rows;
+  ++scratchGeneration;
+  return arrivals;
 }
 
 float *OlmgContext::scratchFor(size_t floats) {
@@ -403,8 +469,8 @@ float *OlmgContext::scratchFor(size_t floats) {
     return scratch;
   if (capturing()) {
     scratchWanted = std::max(scratchWanted, floats);
-    noteError("scratch (split-KV partials, gated products) must grow during "
-              "graph capture");
+    noteError("scratch (decode attention partials, gated products) must grow "
+              "during graph capture");
     return nullptr;
   }
   cudaStreamSynchronize(stream);

@@ -18,12 +18,19 @@
 // two gate rows and the two matching up rows, and it writes
 // act(gate) * up, so the [2H] product is never stored.
 //
-// Normed (olm-fuse-norm-matmul): x is the un-normalised row; every block
-// sums its squares after gridWait() (the row is 2-8 KB, read from L2 by
-// every block) and multiplies each x pack by rstd and the norm weight,
-// rounding to the dtype as the separate RMSNorm kernel would have stored
-// it. That kernel, and the dependency wait it cost, are gone.
-//
+// Normed (olm-fuse-norm-matmul): x is the un-normalised row, and
+// y = rstd * sum_k x[k] (g[k] + offset) w[n, k] with rstd = 1 /
+// sqrt(mean(x^2) + eps). The main loop multiplies x by the norm weight
+// before the FMAs; group 0 of each block, which walks the whole row like
+// every group, also sums the squares in the same loop; they are reduced
+// with the row sums in the epilogue, which scales by rstd. So nothing
+// waits for the norm before the first FMA, and no extra load delays the
+// next weights. Two earlier versions were slower than the separate
+// RMSNorm kernel (bench/NOTES.md, versions 6b and 7): a prologue that
+// normalised x (a block reduction with two barriers after gridWait()),
+// and a pass over x for the squares before the main loop. The normalised
+// row is not rounded to the dtype as the norm kernel stores it: the float
+// products are the more exact of the two.
 // Programmatic dependent launch: w does not depend on the previous kernel,
 // so each thread loads its first packs of w before gridWait(). In a decode
 // step the next product's weights therefore stream in while the norm or
@@ -63,14 +70,11 @@ template <class T> struct RowNorm {
   float eps, offset;
 };
 
-/// v rounded to T and back: what storing it in the dtype keeps.
-template <class T> __device__ __forceinline__ float roundTo(float v) {
-  T t;
-  st(&t, v);
-  return ld(&t);
-}
+/// How a GEMV treats x: as it is, RMS-normalised with weight g, or with
+/// g + offset (Gemma's 1 + w).
+enum NormMode { kNoNorm, kNorm, kNormOffset };
 
-template <class T, bool GATED, bool NORM, class Y>
+template <class T, bool GATED, int NORM, class Y>
 __global__ void __launch_bounds__(kThreads)
     gemvKernel(const T *__restrict__ x, const T *__restrict__ w,
                const T *__restrict__ bias, Y *y, int64_t N, int64_t K,
@@ -78,7 +82,8 @@ __global__ void __launch_bounds__(kThreads)
   constexpr int P = Pack<T>::N;
   // Outputs a group computes: kRows, or kRows / 2 gate/up pairs.
   constexpr int kOut = GATED ? kRows / 2 : kRows;
-  __shared__ float partial[kThreads / 32][kRows];
+  // Per warp: its sums of the kRows rows, then (NORM) of x^2.
+  __shared__ float partial[kThreads / 32][kRows + 1];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int groups = kThreads / groupThreads;
   const int group = tid / groupThreads;
@@ -101,20 +106,11 @@ __global__ void __launch_bounds__(kThreads)
   }
   gridWait();
   allowDependents();
-  float rstd = 1.0f;
-  if constexpr (NORM) {
-    __shared__ float red[32];
-    float sq = 0.0f;
-    for (int64_t j = int64_t(tid) * P; j < K; j += int64_t(kThreads) * P) {
-      Pack<T> xp = ldPack(x + j);
-#pragma unroll
-      for (int e = 0; e < P; ++e)
-        sq += ld(&xp.e[e]) * ld(&xp.e[e]);
-    }
-    rstd = 1.0f / sqrtf(blockSum(sq, red) / float(K) + norm.eps);
-  }
 
-  float acc[kRows];
+  // NORM: group 0 (which, like every group, walks the whole row) also sums
+  // x^2; its warps' sums reach the epilogue with the row sums.
+  const bool sumSquares = NORM != kNoNorm && group == 0;
+  float acc[kRows], sq = 0.0f;
 #pragma unroll
   for (int r = 0; r < kRows; ++r)
     acc[r] = 0.0f;
@@ -128,13 +124,17 @@ __global__ void __launch_bounds__(kThreads)
     }
     Pack<T> xp = ldPack(x + k);
     Pack<T> gp;
-    if constexpr (NORM)
+    if constexpr (NORM != kNoNorm)
       gp = ldPack(norm.w + k);
 #pragma unroll
     for (int e = 0; e < P; ++e) {
       float xv = ld(&xp.e[e]);
-      if constexpr (NORM)
-        xv = roundTo<T>((xv * rstd) * (ld(&gp.e[e]) + norm.offset));
+      if (sumSquares)
+        sq = fmaf(xv, xv, sq);
+      if constexpr (NORM == kNorm)
+        xv *= ld(&gp.e[e]);
+      else if constexpr (NORM == kNormOffset)
+        xv *= ld(&gp.e[e]) + norm.offset;
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
         acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
@@ -151,7 +151,19 @@ __global__ void __launch_bounds__(kThreads)
     if (lane == 0)
       partial[warp][r] = v;
   }
+  if constexpr (NORM != kNoNorm) {
+    float v = warpSum(sq);
+    if (lane == 0)
+      partial[warp][kRows] = v;
+  }
   __syncthreads();
+  float rstd = 1.0f;
+  if constexpr (NORM != kNoNorm) {
+    float ss = 0.0f;
+    for (int i = 0; i < groupThreads / 32; ++i)
+      ss += partial[i][kRows];
+    rstd = 1.0f / sqrtf(ss / float(K) + norm.eps);
+  }
   const int warpsPerGroup = groupThreads / 32;
   for (int o = tid; o < groups * kOut; o += kThreads) {
     int gi = o / kOut, r = o - gi * kOut;
@@ -164,6 +176,8 @@ __global__ void __launch_bounds__(kThreads)
       if (GATED)
         up += partial[gi * warpsPerGroup + i][r + kOut];
     }
+    v *= rstd;
+    up *= rstd;
     if (bias) {
       v += ld(bias + n);
       if (GATED)
@@ -209,6 +223,29 @@ bool plan(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
   return true;
 }
 
+/// The launch of gemvKernel<T, *, NORM, *> for the form asked for.
+template <class T, int NORM>
+void launchGemvAs(OlmgContext *g, const void *x, RowNorm<T> norm, const void *w,
+                  const void *bias, void *y, int64_t N, int64_t K,
+                  int32_t accumulate, int32_t yF32, int32_t act, bool gated,
+                  unsigned blocks, int width) {
+  auto xs = static_cast<const T *>(x);
+  auto ws = static_cast<const T *>(w);
+  auto bs = static_cast<const T *>(bias);
+  if (gated)
+    launchDependent(g, gemvKernel<T, true, NORM, T>, dim3(blocks),
+                    dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K, 0,
+                    act, width, norm);
+  else if (yF32)
+    launchDependent(g, gemvKernel<T, false, NORM, float>, dim3(blocks),
+                    dim3(kThreads), 0, xs, ws, bs, static_cast<float *>(y), N,
+                    K, accumulate, act, width, norm);
+  else
+    launchDependent(g, gemvKernel<T, false, NORM, T>, dim3(blocks),
+                    dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K,
+                    accumulate, act, width, norm);
+}
+
 /// One launch of the GEMV for any of its forms; false where plan() is.
 template <bool NORM>
 bool launchGemv(OlmgContext *g, const void *x, const void *normW, float eps,
@@ -222,21 +259,15 @@ bool launchGemv(OlmgContext *g, const void *x, const void *normW, float eps,
     return false;
   OLMG_DISPATCH(g->dtype, {
     RowNorm<T> norm{static_cast<const T *>(normW), eps, offset};
-    auto xs = static_cast<const T *>(x);
-    auto ws = static_cast<const T *>(w);
-    auto bs = static_cast<const T *>(bias);
-    if (gated)
-      launchDependent(g, gemvKernel<T, true, NORM, T>, dim3(blocks),
-                      dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K,
-                      0, act, width, norm);
-    else if (yF32)
-      launchDependent(g, gemvKernel<T, false, NORM, float>, dim3(blocks),
-                      dim3(kThreads), 0, xs, ws, bs, static_cast<float *>(y), N,
-                      K, accumulate, act, width, norm);
+    if constexpr (!NORM)
+      launchGemvAs<T, kNoNorm>(g, x, norm, w, bias, y, N, K, accumulate, yF32,
+                               act, gated, blocks, width);
+    else if (offset == 0.0f)
+      launchGemvAs<T, kNorm>(g, x, norm, w, bias, y, N, K, accumulate, yF32,
+                             act, gated, blocks, width);
     else
-      launchDependent(g, gemvKernel<T, false, NORM, T>, dim3(blocks),
-                      dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K,
-                      accumulate, act, width, norm);
+      launchGemvAs<T, kNormOffset>(g, x, norm, w, bias, y, N, K, accumulate,
+                                   yF32, act, gated, blocks, width);
   });
   return true;
 }
