@@ -593,7 +593,7 @@ void checkAttention(OlmgContext &g, const AttnCase &c) {
   dKb.upload(kb);
   setPosition(&g, c.pos0);
   // Decode runs twice, the output poisoned in between: the second call
-  // is only right if the first left its per-row arrival counts at zero.
+  // must not depend on what the first left in scratch (its partials).
   for (int call = 0; call < (c.T == 1 ? 2 : 1); ++call) {
     if (call > 0)
       dOut.poison();
@@ -625,14 +625,17 @@ template <class F> double timeIt(OlmgContext &g, F f, int reps = 20) {
          reps;
 }
 
-/// Coarse timings (host clock around synchronised batches) of the shapes
-/// that dominate a Llama-3.2-1B step, bf16: orientation, not a benchmark.
+/// Coarse timings of the shapes that dominate a Llama-3.2-1B step, bf16:
+/// host clock around synchronised batches, or (decode attention, normed
+/// products) chains of calls replayed as a CUDA graph (timeGraph), as a
+/// decode step runs them. Orientation, not a benchmark.
 void runTimings() {
   if (!wanted("timing"))
     return;
   DType dt = DType::BF16;
   OlmgContext g(dt, 8);
-  std::printf("\n-- timings (bf16, ms per call, host clock over 50 calls)\n");
+  std::printf("\n-- timings (bf16, per call: by host clock over 50 calls, or "
+              "\"in a graph\": 20 calls chained in a CUDA graph)\n");
   auto attn = [&](int64_t B, int64_t T, int64_t pos0, int64_t maxSeq) {
     int64_t H = 32, KVH = 8, hd = 64;
     int64_t icfg[OLMK_ATTN_NUM_INTS] = {H, KVH, hd, hd, 0, 0, 1, maxSeq, 0};

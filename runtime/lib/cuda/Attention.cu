@@ -1,26 +1,22 @@
 //===- Attention.cu - olmg_attention: self-attention over the KV cache ----===//
 //
 // The same function as olmk_attention (runtime/lib/cpu/Attention.cpp and
-// HeadPrep.cpp).
-//  - Decode (T == 1): one launch, attnDecodeKernel, one block per
-//    (sequence, head). The keys are cut into chunks of kChunk, taken by the
-//    block's warps in turn; each warp prepares the query (qk-norm, RoPE)
-//    itself, the warp that takes the new position also appends the new key
-//    and value to the caches, and the warps' partial online softmaxes are
-//    merged in shared memory. Version 5 had three launches a layer (prep,
-//    split-KV, combine); the chain of small kernels is what batch-1
-//    decode waits on.
-//  - Prefill (T > 1): a prep launch, one block per token (qk-norm and RoPE
-//    of the query heads into `out`, scratch of exactly their shape as on
-//    the CPU; of the key heads into the K cache; values copied into the V
-//    cache), then bf16/f16 with head_dim 64 or 128: FlashPrefill.cu
-//    (mma.sync, cp.async). Other multiples of 16 up to 128:
-//    flashPrefillKernel, FlashAttention-style on the tensor cores (WMMA
-//    bf16/f16 products, float32 accumulation and online softmax, P rounded
-//    to the dtype for P V as FlashAttention does); causal, window, softcap
-//    and GQA are all handled in its score stage. Otherwise (f32, other
-//    head sizes) one warp per query row streams its keys with an online
-//    softmax (attnRowsKernel).
+// HeadPrep.cpp), in up to three launches:
+//  1. prep, one block per token: qk-norm and RoPE of the query heads into
+//     `out` (scratch of exactly their shape, as on the CPU), of the key
+//     heads into the K cache; values copied into the V cache.
+//  2. decode (T == 1): split-KV. The keys of each (sequence, head) are cut
+//     into chunks of kChunk; one warp per chunk computes a partial online
+//     softmax (max, sum, unnormalised output) into scratch, and
+//  3. a combine kernel merges the chunks.
+//     Prefill (T > 1), bf16/f16 with head_dim 64 or 128: FlashPrefill.cu
+//     (mma.sync, cp.async). Other multiples of 16 up to 128:
+//     flashPrefillKernel, FlashAttention-style on the tensor cores (WMMA
+//     bf16/f16 products, float32 accumulation and online softmax, P rounded
+//     to the dtype for P V as FlashAttention does); causal, window, softcap
+//     and GQA are all handled in its score stage. Otherwise (f32, other
+//     head sizes) one warp per query row streams its keys with an online
+//     softmax (attnRowsKernel). No step 3 for prefill.
 // Positions come from g->pos (the call's pos0 is ignored), so a decode
 // step captured in a graph is right at any position: the grids are sized
 // for max_seq and chunks past the last key exit at once.
@@ -40,17 +36,20 @@ using namespace olmrt::cuda;
 namespace {
 
 constexpr int kMaxHeadDim = 512;
-constexpr int kChunk = 32; // keys a decode warp takes at a time
+constexpr int kChunk = 32; // keys per split-KV warp
 constexpr int kWarps = 4;
 
-/// qk-norm (if any) and RoPE (if rope) of the head vector staged in `buf`
-/// (hd floats of shared memory), in place, by one warp.
+/// One head vector through qk-norm (if any) and RoPE (if rope), by one
+/// warp, staged in `buf` (hd floats of shared memory), stored to dst.
 template <class T>
-__device__ void transformHead(const AttnCfg &c, float *buf, const T *normW,
-                              const T *normB, bool norm, bool rope,
-                              int64_t pos) {
+__device__ void prepareHead(const AttnCfg &c, const T *src, T *dst, float *buf,
+                            const T *normW, const T *normB, bool norm,
+                            bool rope, int64_t pos) {
   int lane = threadIdx.x & 31;
   int hd = c.hd;
+  for (int d = lane; d < hd; d += 32)
+    buf[d] = ld(src + d);
+  __syncwarp();
   if (norm && c.qkNorm == 1) {
     float s = 0.0f;
     for (int d = lane; d < hd; d += 32)
@@ -96,20 +95,6 @@ __device__ void transformHead(const AttnCfg &c, float *buf, const T *normW,
     }
   }
   __syncwarp();
-}
-
-/// One head vector through qk-norm (if any) and RoPE (if rope), by one
-/// warp, staged in `buf` (hd floats of shared memory), stored to dst.
-template <class T>
-__device__ void prepareHead(const AttnCfg &c, const T *src, T *dst, float *buf,
-                            const T *normW, const T *normB, bool norm,
-                            bool rope, int64_t pos) {
-  int lane = threadIdx.x & 31;
-  int hd = c.hd;
-  for (int d = lane; d < hd; d += 32)
-    buf[d] = ld(src + d);
-  __syncwarp();
-  transformHead(c, buf, normW, normB, norm, rope, pos);
   for (int d = lane; d < hd; d += 32)
     st(dst + d, buf[d]);
   __syncwarp();
@@ -362,267 +347,145 @@ __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
   }
 }
 
-/// One decode chunk (keys [lo, hi), at most kChunk) of a bf16/f16 cache
-/// with head_dim HD (64 or 128), by one warp, in two phases so that its
-/// loads wait together: issue() starts every load that does not depend on
-/// the query (lane j's key row, HD/8 16-byte loads, and the first kEarlyV
-/// value rows, each lane its HD/32 adjacent dims), the caller then (EARLY)
-/// prepares the query, and finish() computes the partial online softmax
-/// (m, l, o;
-/// o[i] is dim lane * HD/32 + i). The key and value at `fresh` (the new
-/// position, or -1) come from kNew (shared, floats already rounded to the
-/// dtype) and vNew (the packed q/k/v) instead of the cache: their cache
-/// rows are written by this step, after issue() read them.
-/// attendRange waited for one load at a time (GPT-2: ~21 us a layer on an
-/// H200 under ncu); version 5 issued each phase's loads at once (7.3 us).
-template <class T, int HD, bool EARLY> struct DecodeChunk {
-  static constexpr int kPacks = HD / 8, kDims = HD / 32;
-  static constexpr int kEarlyV = EARLY && HD == 64 ? 32 : 8;
-  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
-  uint4 kv[kPacks];
-  Dims vv[kEarlyV];
-  int64_t lo, hi;
-
-  __device__ void issue(const T *K, const T *V, int64_t lo_, int64_t hi_) {
-    lo = lo_;
-    hi = hi_;
-    int lane = threadIdx.x & 31;
-    int64_t j = lo + lane;
-    if (j < hi) {
-      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+/// attendRange for a bf16/f16 cache with head_dim HD (64 or 128), keys
+/// [lo, hi) at most 32 apart (one chunk), for decode. attendRange waits
+/// for one load at a time: a key row element by element in the score, one
+/// V row per step of the sum; at a few hundred keys that latency chain was
+/// the kernel (GPT-2: ~21 us a layer on an H200 under ncu). Here every
+/// lane issues its key row's HD/8 16-byte loads at once, and the V rows
+/// are read 8 keys at a time, each lane owning HD/32 adjacent dims (o[i]
+/// is dim lane * HD/32 + i).
+template <class T, int HD>
+__device__ void attendChunkVec(const AttnCfg &c, const float *qs, const T *K,
+                               const T *V, int64_t lo, int64_t hi, float &m,
+                               float &l, float (&o)[HD / 32]) {
+  constexpr int kPacks = HD / 8, kDims = HD / 32;
+  int lane = threadIdx.x & 31;
+  int64_t j = lo + lane;
+  float s = -INFINITY;
+  if (j < hi) {
+    const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+    uint4 kv[kPacks];
 #pragma unroll
-      for (int v = 0; v < kPacks; ++v)
-        kv[v] = kr[v];
+    for (int v = 0; v < kPacks; ++v)
+      kv[v] = kr[v];
+    float dot = 0.0f;
+#pragma unroll
+    for (int v = 0; v < kPacks; ++v) {
+      const T *e = reinterpret_cast<const T *>(&kv[v]);
+#pragma unroll
+      for (int i = 0; i < 8; ++i)
+        dot += qs[v * 8 + i] * ld(e + i);
     }
-    const T *vBase = V + lo * HD + lane * kDims;
-#pragma unroll
-    for (int u = 0; u < kEarlyV; ++u)
-      if (lo + u < hi)
-        vv[u] = *reinterpret_cast<const Dims *>(vBase + u * HD);
+    s = capScore(c, c.scale * dot);
   }
-
-  __device__ void finish(const AttnCfg &c, const float *qs, const T *V,
-                         int64_t fresh, const float *kNew, const T *vNew,
-                         float &m, float &l, float (&o)[kDims]) {
-    int lane = threadIdx.x & 31;
-    int64_t j = lo + lane;
-    float s = -INFINITY;
-    if (j < hi) {
-      float dot = 0.0f;
-      if (j == fresh) {
-        for (int d = 0; d < HD; ++d)
-          dot += qs[d] * kNew[d];
-      } else {
+  m = warpMax(s);
+  float p = j < hi ? expf(s - m) : 0.0f;
+  l = warpSum(p);
+  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
+  const T *vBase = V + lo * HD + lane * kDims;
+  int nk = int(hi - lo);
+  for (int j0 = 0; j0 < nk; j0 += 8) {
+    Dims vv[8];
 #pragma unroll
-        for (int v = 0; v < kPacks; ++v) {
-          const T *e = reinterpret_cast<const T *>(&kv[v]);
+    for (int u = 0; u < 8; ++u)
+      if (j0 + u < nk)
+        vv[u] = *reinterpret_cast<const Dims *>(vBase + (j0 + u) * HD);
 #pragma unroll
-          for (int i = 0; i < 8; ++i)
-            dot += qs[v * 8 + i] * ld(e + i);
-        }
-      }
-      s = capScore(c, c.scale * dot);
-    }
-    m = warpMax(s);
-    float p = j < hi ? expf(s - m) : 0.0f;
-    l = warpSum(p);
-    const T *vBase = V + lo * HD + lane * kDims;
-    Dims vFresh{};
-    if (fresh >= 0)
-      vFresh = *reinterpret_cast<const Dims *>(vNew + lane * kDims);
-    int nk = int(hi - lo);
-#pragma unroll
-    for (int u = 0; u < kEarlyV; ++u) {
-      float pj = __shfl_sync(0xffffffffu, p, u);
-      if (u < nk) {
-        Dims row = lo + u == fresh ? vFresh : vv[u];
-        const T *e = reinterpret_cast<const T *>(&row);
+    for (int u = 0; u < 8; ++u) {
+      float pj = __shfl_sync(0xffffffffu, p, j0 + u);
+      if (j0 + u < nk) {
+        const T *e = reinterpret_cast<const T *>(&vv[u]);
 #pragma unroll
         for (int i = 0; i < kDims; ++i)
           o[i] += pj * ld(e + i);
       }
     }
-    for (int j0 = kEarlyV; j0 < nk; j0 += 8) {
-      Dims rows[8];
-#pragma unroll
-      for (int u = 0; u < 8; ++u)
-        if (j0 + u < nk)
-          rows[u] =
-              lo + j0 + u == fresh
-                  ? vFresh
-                  : *reinterpret_cast<const Dims *>(vBase + (j0 + u) * HD);
-#pragma unroll
-      for (int u = 0; u < 8; ++u) {
-        float pj = __shfl_sync(0xffffffffu, p, j0 + u);
-        if (j0 + u < nk) {
-          const T *e = reinterpret_cast<const T *>(&rows[u]);
-#pragma unroll
-          for (int i = 0; i < kDims; ++i)
-            o[i] += pj * ld(e + i);
-        }
-      }
-    }
   }
-};
+}
 
-/// Decode (T == 1), the whole attention in one launch: grid (B * heads,
-/// ceil(max chunks / W)), W warps a block (decodeConfig()); the keys the
-/// query sees are cut into chunks of kChunk, and warp w of block y takes
-/// chunk s0 + y W + w. Each warp with keys
-///  - EARLY (few rows: latency-bound): starts its chunk's key and value
-///    loads (DecodeChunk::issue), ~128 registers a thread; otherwise (many
-///    rows, ~64 registers so that more blocks fit) it starts them once the
-///    query is ready;
-///  - if its chunk holds the new position, prepares the new key (qk-norm,
-///    RoPE) and appends it and the value to the caches; it uses them from
-///    shared memory and the packed q/k/v, not from the cache rows it
-///    loaded before writing them (the other query heads of a GQA group
-///    write the same bytes; no other warp reads that position);
-///  - prepares the query head (qk-norm, RoPE, rounded to the dtype as the
-///    prep kernel stores it): no prep launch;
-///  - computes its partial online softmax.
-/// The block merges its warps' partials in shared memory. Where one block
-/// holds all the chunks (up to W * kChunk keys: every short context),
-/// that is the output: no partials in global memory, no combine launch.
-/// Longer contexts spread over ceil(chunks / W) blocks that write their
-/// partials to `scratch` and count themselves in arrivals[row]; the last
-/// to arrive merges them and resets the count. The chunks follow g->pos,
-/// so a captured step is right at any position.
-template <class T, int MAXI, int HD, bool EARLY>
-__global__ void __launch_bounds__(512, EARLY || HD == 128 ? 1 : 2)
-    attnDecodeKernel(const __grid_constant__ AttnCfg c, const T *qkv, T *kCache,
-                     T *vCache, T *out, float *scratch, unsigned *arrivals,
-                     int64_t blocksPerRow, const int64_t *pos0, const T *qNormW,
-                     const T *kNormW, const T *qNormB, const T *kNormB) {
+/// Decode, step 2: grid (B * heads, ceil(splits / kWarps)); warp w of
+/// block y takes chunk s = y * kWarps + w. Partial (m, l, o[hd]) of chunk
+/// s of row r at scratch[(r * splits + s) * (hd + 2)].
+template <class T, int MAXI, int HD>
+__global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
+                                const T *out, float *scratch, int64_t splits,
+                                const int64_t *pos0) {
   gridWait();
   allowDependents();
-  // The query of each warp (W hd floats), each warp's partial (m, l, o[hd]),
-  // the new key (hd floats).
   extern __shared__ float smem[];
-  __shared__ bool lastBlock;
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int W = blockDim.x >> 5, hd = c.hd;
-  const int64_t row = blockIdx.x; // b * heads + h
-  const int64_t pos = *pos0;
-  const KeyRange r = visible(c, pos, pos + 1);
-  const int64_t s0 = r.lo / kChunk, s1 = pos / kChunk; // chunks with keys
-  const int64_t used = (s1 - s0) / W + 1;              // blocks with keys
-  if (int64_t(blockIdx.y) >= used)
-    return;
-  const int64_t h = row % c.heads, b = row / c.heads;
-  const int64_t kvh = h / (c.heads / c.kvHeads);
-  const T *src = qkv + b * int64_t(c.heads + 2 * c.kvHeads) * hd;
-  const T *vSrc = src + (c.heads + c.kvHeads + kvh) * hd;
-  T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
-  T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
-  float *qs = smem + warp * hd, *parts = smem + W * hd;
-  float *mine = parts + warp * (hd + 2), *kNew = parts + W * (hd + 2);
-  constexpr bool kVec = HD > 0 && sizeof(T) == 2;
-  constexpr int kRegs = kVec ? HD / 32 : MAXI;
-  const int64_t s = s0 + int64_t(blockIdx.y) * W + warp;
-  float m = -INFINITY, l = 0.0f, o[kRegs] = {};
-  if (s <= s1) { // warp-uniform
-    const int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
-    const bool norm = c.qkNorm != 0;
-    DecodeChunk<T, kVec ? HD : 64, EARLY> chunk;
-    if constexpr (kVec && EARLY)
-      chunk.issue(K, V, lo, hi);
-    if (s == s1) { // The new position: append its key and value.
-      for (int d = lane; d < hd; d += 32)
-        kNew[d] = ld(src + (c.heads + kvh) * hd + d);
-      __syncwarp();
-      transformHead(c, kNew, kNormW, kNormB, norm, true, pos);
-      for (int d = lane; d < hd; d += 32) {
-        st(K + pos * hd + d, kNew[d]);
-        kNew[d] = roundTo<T>(kNew[d]);
-        V[pos * hd + d] = vSrc[d];
-      }
-      __syncwarp();
-    }
-    for (int d = lane; d < hd; d += 32)
-      qs[d] = ld(src + h * hd + d);
-    __syncwarp();
-    transformHead(c, qs, qNormW, qNormB, norm, true, pos);
-    for (int d = lane; d < hd; d += 32)
-      qs[d] = roundTo<T>(qs[d]);
-    __syncwarp();
-    if constexpr (kVec && !EARLY)
-      chunk.issue(K, V, lo, hi);
-    if constexpr (kVec)
-      chunk.finish(c, qs, V, s == s1 ? pos : -1, kNew, vSrc, m, l, o);
-    else // Reads the new key and value back from the cache (same warp).
-      attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
-  }
-  // The warp's partial (a warp without keys: m = -inf, l = 0, o = 0).
+  int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
+  int64_t row = blockIdx.x; // b * heads + h (T == 1)
+  int64_t pos = *pos0;
+  KeyRange r = visible(c, pos, pos + 1);
+  int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
+  if (s >= splits || lo >= hi)
+    return; // Past the last key (or before the window): nothing to do.
+  int hd = c.hd;
+  float *qs = smem + warp * hd;
+  int64_t h = row % c.heads, b = row / c.heads;
+  int64_t kvh = h / (c.heads / c.kvHeads);
+  const T *q = out + row * hd;
+  for (int d = lane; d < hd; d += 32)
+    qs[d] = ld(q + d);
+  __syncwarp();
+  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
+  float *part = scratch + (row * splits + s) * (hd + 2);
+  float m = -INFINITY, l = 0.0f;
+  if constexpr (HD > 0 && sizeof(T) == 2) {
+    float o[HD / 32] = {};
+    attendChunkVec<T, HD>(c, qs, K, V, lo, hi, m, l, o);
 #pragma unroll
-  for (int i = 0; i < kRegs; ++i) {
-    int d = kVec ? lane * kRegs + i : lane + 32 * i;
-    if (d < hd)
-      mine[2 + d] = o[i];
+    for (int i = 0; i < HD / 32; ++i)
+      part[2 + lane * (HD / 32) + i] = o[i];
+  } else {
+    float o[MAXI];
+#pragma unroll
+    for (int i = 0; i < MAXI; ++i)
+      o[i] = 0.0f;
+    attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
+#pragma unroll
+    for (int i = 0; i < MAXI; ++i) {
+      int d = lane + 32 * i;
+      if (d < hd)
+        part[2 + d] = o[i];
+    }
   }
   if (lane == 0) {
-    mine[0] = m;
-    mine[1] = l;
+    part[0] = m;
+    part[1] = l;
   }
-  __syncthreads();
-  // Merge the block's warps; thread d takes output dim d.
-  float mB = -INFINITY;
-  for (int w = 0; w < W; ++w)
-    mB = fmaxf(mB, parts[w * (hd + 2)]);
-  float lB = 0.0f;
-  for (int w = 0; w < W; ++w) {
-    const float *part = parts + w * (hd + 2);
-    if (part[0] != -INFINITY)
-      lB += part[1] * expf(part[0] - mB);
+}
+
+/// Decode, step 3: one block per row merges the chunks that had keys.
+template <class T>
+__global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
+                                  int64_t splits, const int64_t *pos0) {
+  gridWait();
+  allowDependents();
+  int64_t row = blockIdx.x;
+  int64_t pos = *pos0;
+  KeyRange r = visible(c, pos, pos + 1);
+  int64_t s0 = r.lo / kChunk, s1 = (r.hi - 1) / kChunk; // inclusive
+  int hd = c.hd;
+  const float *base = scratch + row * splits * (hd + 2);
+  float m = -INFINITY;
+  for (int64_t s = s0; s <= s1; ++s)
+    m = fmaxf(m, base[s * (hd + 2)]);
+  float l = 0.0f;
+  for (int64_t s = s0; s <= s1; ++s) {
+    const float *part = base + s * (hd + 2);
+    l += part[1] * expf(part[0] - m);
   }
-  T *dst = out + row * hd;
-  float *blockPart = scratch + (row * blocksPerRow + blockIdx.y) * (hd + 2);
   for (int d = threadIdx.x; d < hd; d += blockDim.x) {
     float acc = 0.0f;
-    for (int w = 0; w < W; ++w) {
-      const float *part = parts + w * (hd + 2);
-      if (part[0] != -INFINITY)
-        acc += part[2 + d] * expf(part[0] - mB);
+    for (int64_t s = s0; s <= s1; ++s) {
+      const float *part = base + s * (hd + 2);
+      acc += part[2 + d] * expf(part[0] - m);
     }
-    if (used == 1)
-      st(dst + d, acc / lB);
-    else
-      blockPart[2 + d] = acc;
-  }
-  if (used == 1)
-    return;
-  // Several blocks: publish this one's partial, count it in; the last to
-  // arrive merges them all.
-  if (threadIdx.x == 0) {
-    blockPart[0] = mB;
-    blockPart[1] = lB;
-  }
-  __threadfence();
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    unsigned before = atomicAdd(arrivals + row, 1u);
-    lastBlock = before == unsigned(used - 1);
-    if (lastBlock)
-      arrivals[row] = 0; // Every block of the row has arrived.
-  }
-  __syncthreads();
-  if (!lastBlock)
-    return;
-  __threadfence();
-  const float *base = scratch + row * blocksPerRow * (hd + 2);
-  float mAll = -INFINITY;
-  for (int64_t y = 0; y < used; ++y)
-    mAll = fmaxf(mAll, __ldcg(base + y * (hd + 2)));
-  float lAll = 0.0f;
-  for (int64_t y = 0; y < used; ++y)
-    lAll += __ldcg(base + y * (hd + 2) + 1) *
-            expf(__ldcg(base + y * (hd + 2)) - mAll);
-  for (int d = threadIdx.x; d < hd; d += blockDim.x) {
-    float acc = 0.0f;
-    for (int64_t y = 0; y < used; ++y)
-      acc += __ldcg(base + y * (hd + 2) + 2 + d) *
-             expf(__ldcg(base + y * (hd + 2)) - mAll);
-    st(dst + d, acc / lAll);
+    st(out + row * hd + d, acc / l);
   }
 }
 
@@ -847,117 +710,39 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
   }
 }
 
-/// Block partials of a decode step across blocks (long contexts) and their
-/// arrival counts, for up to max_batch sequences: asked for by every call,
-/// prefill included, so that the decode graph, captured after a prefill,
-/// finds them allocated (a capture cannot allocate).
-struct DecodeScratch {
-  float *partials;
-  unsigned *arrivals;
-};
-
-DecodeScratch decodeScratch(OlmgContext *g, const AttnCfg &c, int64_t B,
-                            int64_t blocksPerRow) {
-  int64_t rows = std::max<int64_t>(B, g->maxBatch) * c.heads;
-  return {g->scratchFor(size_t(rows) * blocksPerRow * (c.hd + 2)),
-          g->arrivalsFor(size_t(rows))};
-}
-
-/// Which attnDecodeKernel instance a call launches.
-template <class T, int MAXI, bool EARLY> auto decodeKernel(int hd) {
-  // head_dim 64 and 128 (bf16/f16) have their own instances
-  // (DecodeChunk); MAXI is 2 and 4 for them.
-  constexpr bool kHalf = sizeof(T) == 2;
-  if (kHalf && MAXI == 2 && hd == 64)
-    return attnDecodeKernel < T, MAXI, kHalf && MAXI == 2 ? 64 : 0, EARLY > ;
-  if (kHalf && MAXI == 4 && hd == 128)
-    return attnDecodeKernel < T, MAXI, kHalf && MAXI == 4 ? 128 : 0, EARLY > ;
-  return attnDecodeKernel<T, MAXI, 0, EARLY>;
-}
-
-/// Shared memory of a decode block of `warps` warps.
-size_t decodeSmem(const AttnCfg &c, int warps) {
-  return size_t(warps * (2 * c.hd + 2) + c.hd) * sizeof(float);
-}
-
-struct DecodeConfig {
-  int warps;
-  bool early;
-  int64_t blocksPerRow;
-};
-
-/// Warps of a decode block and whether it starts its loads early. Up to 16
-/// warps, one per chunk of the longest context (512 keys in one block, so
-/// that short contexts never merge across blocks), as long as every row's
-/// first block fits on the card at once (the other blocks of a row only
-/// have work at long contexts). The early-loading instance holds ~128
-/// registers a thread: taken where its blocks fit (batch 1: 32 rows of
-/// 16 warps), else the other with the most warps that fit (Llama's batch
-/// 32: 1024 rows). Shared memory (2 hd + 2 floats a warp) stays under
-/// 48 KB.
 template <class T, int MAXI>
-DecodeConfig decodeConfig(OlmgContext *g, const AttnCfg &c, int64_t rows) {
-  int64_t chunks = (c.maxSeq + kChunk - 1) / kChunk;
-  int64_t fit = (48 * 1024 / 4 - c.hd) / (2 * c.hd + 2);
-  int most =
-      int(std::max<int64_t>(1, std::min<int64_t>(16, std::min(chunks, fit))));
-  int sms = g->smCount > 0 ? g->smCount : 132;
-  auto fits = [&](auto kernel, int warps) {
-    int perSm = 0;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-            &perSm, kernel, warps * 32, decodeSmem(c, warps)) != cudaSuccess) {
-      (void)cudaGetLastError();
-      return false;
-    }
-    return int64_t(perSm) * sms >= rows;
-  };
-  DecodeConfig cfg{1, false, 0};
-  bool found = false;
-  for (int w = most; w >= 4 && !found; w /= 2)
-    if (fits(decodeKernel<T, MAXI, true>(c.hd), w)) {
-      cfg = {w, true, 0};
-      found = true;
-    }
-  for (int w = most; w >= 1 && !found; w /= 2)
-    if (fits(decodeKernel<T, MAXI, false>(c.hd), w) || w == 1) {
-      cfg = {w, false, 0};
-      found = true;
-    }
-  cfg.blocksPerRow = (chunks + cfg.warps - 1) / cfg.warps;
-  return cfg;
-}
-
-/// Decode: attnDecodeKernel, one launch (prep and combine included).
-template <class T, int MAXI>
-void decode(OlmgContext *g, const AttnCfg &c, const T *qkv, T *kc, T *vc,
-            T *out, int64_t B, const T *qNormW, const T *kNormW,
-            const T *qNormB, const T *kNormB) {
-  int64_t rows = B * c.heads;
-  DecodeConfig cfg = decodeConfig<T, MAXI>(g, c, rows);
-  DecodeScratch ds = decodeScratch(g, c, B, cfg.blocksPerRow);
-  if (!ds.partials || !ds.arrivals)
+void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
+               int64_t B, int64_t T_) {
+  size_t smem = size_t(kWarps) * c.hd * sizeof(float);
+  // Split-KV partials for a decode step of up to max_batch sequences: sized
+  // by every call, prefill included, so that the decode graph, captured
+  // after a prefill, finds the scratch it needs already allocated.
+  int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
+  size_t need =
+      size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits * (c.hd + 2);
+  float *scratch = g->scratchFor(need);
+  if (T_ == 1) {
+    int64_t rows = B * c.heads;
+    if (!scratch)
+      return;
+    dim3 grid(unsigned(rows), unsigned((splits + kWarps - 1) / kWarps));
+    if (!std::is_same<T, float>::value && c.hd == 64)
+      launchDependent(g, attnSplitKernel<T, MAXI, 64>, grid, kWarps * 32, smem,
+                      c, kc, vc, out, scratch, splits, g->pos);
+    else if (!std::is_same<T, float>::value && c.hd == 128)
+      launchDependent(g, attnSplitKernel<T, MAXI, 128>, grid, kWarps * 32, smem,
+                      c, kc, vc, out, scratch, splits, g->pos);
+    else
+      launchDependent(g, attnSplitKernel<T, MAXI, 0>, grid, kWarps * 32, smem,
+                      c, kc, vc, out, scratch, splits, g->pos);
+    g->noteLaunch("olmg_attention (split-KV)");
+    launchDependent(g, attnCombineKernel<T>, unsigned(rows), 128, 0, c, out,
+                    scratch, splits, g->pos);
+    g->noteLaunch("olmg_attention (combine)");
     return;
-  dim3 grid{unsigned(rows), unsigned(cfg.blocksPerRow)};
-  auto kernel = cfg.early ? decodeKernel<T, MAXI, true>(c.hd)
-                          : decodeKernel<T, MAXI, false>(c.hd);
-  launchDependent(g, kernel, grid, cfg.warps * 32, decodeSmem(c, cfg.warps), c,
-                  qkv, kc, vc, out, ds.partials, ds.arrivals, cfg.blocksPerRow,
-                  g->pos, qNormW, kNormW, qNormB, kNormB);
-  g->noteLaunch("olmg_attention (decode)");
-}
-
-/// Prefill over the prepared queries in `out`: FlashPrefill.cu's kernel,
-/// flashPrefillKernel, or one warp a query row (attnRowsKernel).
-template <class T, int MAXI>
-void prefill(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out, int64_t B,
-             int64_t T_) {
-  // The decode step's scratch, for any batch up to max_batch (at 1 warp a
-  // block, the most blocks a row), allocated now, outside any capture.
-  int64_t chunks = (c.maxSeq + kChunk - 1) / kChunk;
-  (void)decodeScratch(g, c, B, chunks);
+  }
   if (flashPrefill<T>(g, c, kc, vc, out, B, T_))
     return;
-  size_t smem = size_t(kWarps) * c.hd * sizeof(float);
   int64_t rows = B * T_ * c.heads;
   unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
   launchDependent(g, attnRowsKernel<T, MAXI>, grid, kWarps * 32, smem, c, kc,
@@ -970,8 +755,8 @@ template <class T>
 void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc, T *vc,
                 T *o, int64_t B, int64_t T_, const void *qNormW,
                 const void *kNormW, const void *qNormB, const void *kNormB) {
-  // Few tokens (short prompts): up to 16 warps a token, so that its heads
-  // are prepared side by side rather than 12 after each other.
+  // Few tokens (decode): up to 16 warps a token, so that its heads are
+  // prepared side by side rather than 12 after each other.
   int heads = c.heads + 2 * c.kvHeads;
   int prepWarps =
       B * T_ >= g->smCount ? kWarps : std::max(kWarps, std::min(16, heads));
@@ -984,36 +769,13 @@ void launchPrep(OlmgContext *g, const AttnCfg &c, const void *qkv, T *kc, T *vc,
   g->noteLaunch("olmg_attention (prep)");
 }
 
-/// f(std::integral_constant<int, MAXI>) with MAXI = ceil(hd / 32) rounded
-/// up to a power of two: the float registers of a head row per lane.
-template <class F> void withMaxI(int hd, F f) {
-  if (hd <= 64)
-    f(std::integral_constant<int, 2>());
-  else if (hd <= 128)
-    f(std::integral_constant<int, 4>());
-  else if (hd <= 256)
-    f(std::integral_constant<int, 8>());
-  else
-    f(std::integral_constant<int, 16>());
-}
-
 template <class T>
-void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkvV,
+void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
                   void *kCache, void *vCache, void *out, int64_t B, int64_t T_,
                   const void *qNormW, const void *kNormW, const void *qNormB,
                   const void *kNormB) {
-  const T *qkv = static_cast<const T *>(qkvV);
   T *kc = static_cast<T *>(kCache), *vc = static_cast<T *>(vCache);
   T *o = static_cast<T *>(out);
-  if (T_ == 1) {
-    withMaxI(c.hd, [&](auto maxI) {
-      decode<T, decltype(maxI)::value>(
-          g, c, qkv, kc, vc, o, B, static_cast<const T *>(qNormW),
-          static_cast<const T *>(kNormW), static_cast<const T *>(qNormB),
-          static_cast<const T *>(kNormB));
-    });
-    return;
-  }
   int heads = c.heads + 2 * c.kvHeads;
   constexpr int kVec = 16 / sizeof(T);
   if (c.qkNorm == 0 && !c.interleaved && c.rot % (2 * kVec) == 0 &&
@@ -1021,20 +783,25 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkvV,
     int items = heads * c.hd / kVec;
     int threads = std::min(512, (items + 31) / 32 * 32);
     launchDependent(g, prepRopeVecKernel<T>, unsigned(B * T_), threads, 0, c,
-                    qkv, kc, vc, o, T_, g->pos);
+                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
     g->noteLaunch("olmg_attention (prep)");
   } else if (c.qkNorm == 0 && c.hd % 2 == 0) {
     int items = heads * c.hd / 2;
     int threads = std::min(256, (items + 31) / 32 * 32);
-    launchDependent(g, prepRopeKernel<T>, unsigned(B * T_), threads, 0, c, qkv,
-                    kc, vc, o, T_, g->pos);
+    launchDependent(g, prepRopeKernel<T>, unsigned(B * T_), threads, 0, c,
+                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
     g->noteLaunch("olmg_attention (prep)");
   } else {
     launchPrep<T>(g, c, qkv, kc, vc, o, B, T_, qNormW, kNormW, qNormB, kNormB);
   }
-  withMaxI(c.hd, [&](auto maxI) {
-    prefill<T, decltype(maxI)::value>(g, c, kc, vc, o, B, T_);
-  });
+  if (c.hd <= 64)
+    attendAll<T, 2>(g, c, kc, vc, o, B, T_);
+  else if (c.hd <= 128)
+    attendAll<T, 4>(g, c, kc, vc, o, B, T_);
+  else if (c.hd <= 256)
+    attendAll<T, 8>(g, c, kc, vc, o, B, T_);
+  else
+    attendAll<T, 16>(g, c, kc, vc, o, B, T_);
 }
 
 } // namespace

@@ -39,13 +39,6 @@ __device__ __forceinline__ void st(__half *p, float v) {
   *p = __float2half_rn(v);
 }
 
-/// v rounded to T and back: what storing it in the dtype keeps.
-template <class T> __device__ __forceinline__ float roundTo(float v) {
-  T t;
-  st(&t, v);
-  return ld(&t);
-}
-
 __device__ __forceinline__ float warpSum(float v) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1)

@@ -375,8 +375,6 @@ OlmgContext::~OlmgContext() {
   }
   if (scratch)
     cudaFree(scratch);
-  if (arrivals)
-    cudaFree(arrivals);
   if (pitched)
     cudaFree(pitched);
   if (pos)
@@ -419,49 +417,13 @@ bool OlmgContext::capturing() const {
 }
 
 bool OlmgContext::growScratch() {
-  bool grew = false;
-  if (scratchWanted > scratchFloats) {
-    size_t want = scratchWanted;
-    scratchWanted = 0;
-    if (!scratchFor(want))
-      takeError();
-    grew = true;
-  }
-  if (arrivalsWanted > arrivalCount) {
-    size_t want = arrivalsWanted;
-    arrivalsWanted = 0;
-    if (!arrivalsFor(want))
-      takeError();
-    grew = true;
-  }
-  return grew;
-}
-
-unsigned *OlmgContext::arrivalsFor(size_t rows) {
-  if (rows <= arrivalCount)
-    return arrivals;
-  if (capturing()) {
-    arrivalsWanted = std::max(arrivalsWanted, rows);
-    noteError("decode attention's arrival counts must grow during graph "
-              "capture");
-    return nullptr;
-  }
-  cudaStreamSynchronize(stream);
-  if (arrivals)
-    cudaFree(arrivals);
-  arrivals = nullptr;
-  arrivalCount = 0;
-  try {
-    arrivals = static_cast<unsigned *>(
-        deviceAlloc(rows * sizeof(unsigned), "the decode arrival counts"));
-    deviceFill(arrivals, 0, rows * sizeof(unsigned));
-  } catch (const std::exception &e) {
-    noteError(e.what());
-    return nullptr;
-  }
-  arrivalCount = rows;
-  ++scratchGeneration;
-  return arrivals;
+  if (scratchWanted <= scratchFloats)
+    return false;
+  size_t want = scratchWanted;
+  scratchWanted = 0;
+  if (!scratchFor(want))
+    takeError();
+  return true;
 }
 
 float *OlmgContext::scratchFor(size_t floats) {
@@ -469,8 +431,8 @@ float *OlmgContext::scratchFor(size_t floats) {
     return scratch;
   if (capturing()) {
     scratchWanted = std::max(scratchWanted, floats);
-    noteError("scratch (decode attention partials, gated products) must grow "
-              "during graph capture");
+    noteError("scratch (split-KV partials, gated products) must grow during "
+              "graph capture");
     return nullptr;
   }
   cudaStreamSynchronize(stream);

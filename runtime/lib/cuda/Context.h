@@ -109,9 +109,9 @@ struct OlmgContext {
   unsigned long long *argmaxSlots = nullptr;
   std::vector<olmrt::cuda::GeneratedKernel> kernels;
   std::map<olmrt::cuda::MatmulKey, olmrt::cuda::MatmulPlan> plans;
-  /// Decode attention's block partials and the [M, 2H] product of a gated
-  /// matmul that is not a GEMV (never live at once: stream order); grows
-  /// only outside graph capture, and each growth bumps scratchGeneration
+  /// Split-KV decode partials and the [M, 2H] product of a gated matmul
+  /// that is not a GEMV (never live at once: stream order); grows only
+  /// outside graph capture, and each growth bumps scratchGeneration
   /// (captured graphs must be redone).
   float *scratch = nullptr;
   size_t scratchFloats = 0;
@@ -119,12 +119,6 @@ struct OlmgContext {
   /// The most scratch asked for during a capture (which cannot allocate):
   /// the session allocates it and captures again.
   size_t scratchWanted = 0;
-  /// Per (sequence, head) row of a decode attention spread over several
-  /// blocks: how many have finished (Attention.cu); zero between calls.
-  /// Grows like scratch.
-  unsigned *arrivals = nullptr;
-  size_t arrivalCount = 0;
-  size_t arrivalsWanted = 0;
   /// Rows of a product whose row pitch is not a multiple of 16 bytes (GPT-2's
   /// 50257 logits): cuBLASLt writes them here with a padded pitch, then a
   /// copy packs them (Matmul.cu). Grows only outside graph capture.
@@ -143,8 +137,6 @@ struct OlmgContext {
   bool capturing() const;
   /// Scratch of at least `floats` floats (not during capture).
   float *scratchFor(size_t floats);
-  /// At least `rows` zeroed arrival counts (not during capture).
-  unsigned *arrivalsFor(size_t rows);
   /// Allocates what a capture asked for; true when it grew.
   bool growScratch();
 };

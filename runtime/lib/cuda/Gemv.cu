@@ -20,17 +20,20 @@
 //
 // Normed (olm-fuse-norm-matmul): x is the un-normalised row, and
 // y = rstd * sum_k x[k] (g[k] + offset) w[n, k] with rstd = 1 /
-// sqrt(mean(x^2) + eps). The main loop multiplies x by the norm weight
-// before the FMAs; group 0 of each block, which walks the whole row like
-// every group, also sums the squares in the same loop; they are reduced
-// with the row sums in the epilogue, which scales by rstd. So nothing
-// waits for the norm before the first FMA, and no extra load delays the
-// next weights. Two earlier versions were slower than the separate
-// RMSNorm kernel (bench/NOTES.md, versions 6b and 7): a prologue that
-// normalised x (a block reduction with two barriers after gridWait()),
-// and a pass over x for the squares before the main loop. The normalised
-// row is not rounded to the dtype as the norm kernel stores it: the float
-// products are the more exact of the two.
+// sqrt(mean(x^2) + eps). Right after gridWait() every thread loads its
+// share of the row for the block's sum of squares (which also brings the
+// row into L1 for the main loop); the main loop multiplies x by the norm
+// weight before the FMAs; the squares are reduced with the row sums in
+// the epilogue, which scales by rstd. Nothing waits on a barrier before
+// the first FMA. Measured against the separate RMSNorm kernel (bench/
+// NOTES.md, versions 6b and 7): a first version that normalised x in a
+// prologue (a block reduction, two barriers) was slower everywhere; this
+// one is faster for Qwen2.5-0.5B's products and the latency-bound qkv
+// product, slower for Llama's bandwidth-bound gate/up product (the extra
+// multiply per x element and norm-weight loads). Summing the squares in
+// group 0's main loop instead was slower still. The normalised row is not
+// rounded to the dtype as the norm kernel stores it: the float products
+// are the more exact of the two.
 // Programmatic dependent launch: w does not depend on the previous kernel,
 // so each thread loads its first packs of w before gridWait(). In a decode
 // step the next product's weights therefore stream in while the norm or
@@ -107,10 +110,17 @@ __global__ void __launch_bounds__(kThreads)
   gridWait();
   allowDependents();
 
-  // NORM: group 0 (which, like every group, walks the whole row) also sums
-  // x^2; its warps' sums reach the epilogue with the row sums.
-  const bool sumSquares = NORM != kNoNorm && group == 0;
-  float acc[kRows], sq = 0.0f;
+  float sq = 0.0f; // This thread's share of the block's sum of x^2.
+  if constexpr (NORM != kNoNorm) {
+    for (int64_t j = int64_t(tid) * P; j < K; j += int64_t(kThreads) * P) {
+      Pack<T> xp = ldPack(x + j);
+#pragma unroll
+      for (int e = 0; e < P; ++e)
+        sq = fmaf(ld(&xp.e[e]), ld(&xp.e[e]), sq);
+    }
+  }
+
+  float acc[kRows];
 #pragma unroll
   for (int r = 0; r < kRows; ++r)
     acc[r] = 0.0f;
@@ -129,8 +139,6 @@ __global__ void __launch_bounds__(kThreads)
 #pragma unroll
     for (int e = 0; e < P; ++e) {
       float xv = ld(&xp.e[e]);
-      if (sumSquares)
-        sq = fmaf(xv, xv, sq);
       if constexpr (NORM == kNorm)
         xv *= ld(&gp.e[e]);
       else if constexpr (NORM == kNormOffset)
@@ -160,7 +168,7 @@ __global__ void __launch_bounds__(kThreads)
   float rstd = 1.0f;
   if constexpr (NORM != kNoNorm) {
     float ss = 0.0f;
-    for (int i = 0; i < groupThreads / 32; ++i)
+    for (int i = 0; i < kThreads / 32; ++i)
       ss += partial[i][kRows];
     rstd = 1.0f / sqrtf(ss / float(K) + norm.eps);
   }

@@ -24,7 +24,7 @@ struct CompileOptions {
   int64_t maxSeq = 1024;
   int64_t maxBatch = 1;
   /// cuda: run olm-fuse-norm-matmul (opt-in until it is faster; see
-  /// bench/NOTES.md, version 6b).
+  /// bench/NOTES.md, versions 6b and 7).
   bool fuseNormMatmul = false;
   /// The model's own dtype, from the olm module.
   std::string modelDtype = "f32";

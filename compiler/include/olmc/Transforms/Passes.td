@@ -105,18 +105,17 @@ def FuseNormMatmul : Pass<"olm-fuse-norm-matmul", "::olm::ModelOp"> {
     `olm.matmul (olm.rms_norm %x, %g)` where the norm's result is read by
     that matmul alone becomes `olm.matmul %x ... norm %g` with `norm_eps`
     and `norm_offset` from the norm: the product's input is the normalised
-    row, rounded to the compute dtype as the norm's result would have been
-    stored. The cuda target's batch-1 GEMV normalises the row it reads
-    (every block sums the row's squares after it has loaded its first
-    weights), so a pre-norm layer's two norms and the final norm are no
-    kernels of their own in a decode step; larger products normalise into
-    scratch, then multiply. Runs after the other matmul fusions (they
-    leave a normed product alone). `olmc compile --target cuda
-    --fuse-norm-matmul` runs it; it is off by default because the GEMV's
-    normalising prologue (every block reads the row and reduces it before
-    its first FMA) made Llama-3.2-1B's batch-1 decode slower on an H200
-    than the separate norm kernel overlapped by programmatic dependent
-    launch (bench/NOTES.md, version 6b). Lowering a normed matmul for the
+    row. The cuda target's batch-1 GEMV normalises the row it reads (x
+    times the norm weight in its main loop, the block's sum of squares
+    beside it, rstd in the epilogue), so a pre-norm layer's two norms and
+    the final norm are no kernels of their own in a decode step; larger
+    products normalise into scratch, then multiply. Runs after the other
+    matmul fusions (they leave a normed product alone). `olmc compile
+    --target cuda --fuse-norm-matmul` runs it; it is off by default:
+    measured on an H200 it made Qwen2.5-0.5B's batch-1 decode faster but
+    Llama-3.2-1B's slower (its bandwidth-bound gate/up product pays for the
+    extra multiply per element more than the norm kernel it saves;
+    bench/NOTES.md, versions 6b and 7). Lowering a normed matmul for the
     cpu target is an error.
   }];
 }

@@ -94,11 +94,13 @@ def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
 
     A `norm` weight [K] (with `norm_eps`, and `norm_offset` as
     `olm.rms_norm`'s `weight_offset`) makes the product's input
-    `rms_norm(input, norm)` rounded to the compute dtype, as the separate
-    op would have stored it: what `olm-fuse-norm-matmul` makes of an
-    `olm.rms_norm` read by this product alone. The cuda target's batch-1
-    GEMV normalises the row it reads anyway (one kernel less before each
-    norm's product); larger products normalise into scratch first.
+    `rms_norm(input, norm)`: what `olm-fuse-norm-matmul` makes of an
+    `olm.rms_norm` read by this product alone. Backends may keep the
+    normalised row in float32 or round it to the compute dtype as the
+    separate op would have stored it: the cuda target's batch-1 GEMV
+    normalises the row it reads in float32 (one kernel less before each
+    norm's product); larger products normalise into scratch (rounded)
+    first.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        Optional<AnyRankedTensor>:$bias,
