@@ -34,6 +34,7 @@
 // group 0's main loop instead was slower still. The normalised row is not
 // rounded to the dtype as the norm kernel stores it: the float products
 // are the more exact of the two.
+//
 // Programmatic dependent launch: w does not depend on the previous kernel,
 // so each thread loads its first packs of w before gridWait(). In a decode
 // step the next product's weights therefore stream in while the norm or
