@@ -38,16 +38,19 @@ measure() {
   grep -oE 'kernels: [0-9]+ per decode step' <<<"$out" | awk '{print $2}' >&2
 }
 
+kernels=$(mktemp)
+trap 'rm -f "$kernels"' EXIT
+
 row() { # label artifact batch prompt mode
   local b n k
   b=$(measure "$base" "$2" "$3" "$4" "$5" 2>/dev/null)
-  n=$(measure "$new" "$2" "$3" "$4" "$5" 2>/tmp/gpu_ab_kernels)
-  k=$(cat /tmp/gpu_ab_kernels)
+  n=$(measure "$new" "$2" "$3" "$4" "$5" 2>"$kernels")
+  k=$(cat "$kernels")
   local normed=$dir/benchnorm/$(basename "$2")
   local extra=""
   if [ -f "$normed" ]; then
-    extra=$(measure "$new" "$normed" "$3" "$4" "$5" 2>/tmp/gpu_ab_kernels)
-    extra=" | norm-fused ${extra} ($(cat /tmp/gpu_ab_kernels) kernels)"
+    extra=$(measure "$new" "$normed" "$3" "$4" "$5" 2>"$kernels")
+    extra=" | norm-fused ${extra} ($(cat "$kernels") kernels)"
   fi
   printf '%-34s | base %-9s | new %-9s (%s kernels)%s\n' "$1" "$b" "$n" "$k" \
     "$extra"

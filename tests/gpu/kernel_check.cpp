@@ -625,6 +625,21 @@ template <class F> double timeIt(OlmgContext &g, F f, int reps = 20) {
          reps;
 }
 
+/// Milliseconds per call of f, with 20 calls chained in a CUDA graph as a
+/// decode step runs them (timeGraph: programmatic dependent launch, no
+/// host launch cost), over 10 replays.
+template <class F> double timeChained(OlmgContext &g, F f) {
+  constexpr int kChain = 20;
+  return timeGraph(
+             &g,
+             [&] {
+               for (int i = 0; i < kChain; ++i)
+                 f();
+             },
+             10) /
+         kChain;
+}
+
 /// Coarse timings of the shapes that dominate a Llama-3.2-1B step, bf16:
 /// host clock around synchronised batches, or (decode attention, normed
 /// products) chains of calls replayed as a CUDA graph (timeGraph), as a
@@ -652,18 +667,9 @@ void runTimings() {
       olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p, out.p,
                      B, T, 0, nullptr, nullptr, nullptr, nullptr);
     };
-    // Decode: 20 calls chained in a graph as a step runs them (a host-timed
-    // call would time its launches); prefill: by host clock.
-    constexpr int kChain = 20;
-    double ms = T == 1 ? timeGraph(
-                             &g,
-                             [&] {
-                               for (int i = 0; i < kChain; ++i)
-                                 call();
-                             },
-                             10) /
-                             kChain
-                       : timeIt(g, call, 50);
+    // Decode chained in a graph (a host-timed call would time its
+    // launches); prefill by host clock.
+    double ms = T == 1 ? timeChained(g, call) : timeIt(g, call, 50);
     double kvBytes = double(B * KVH * (pos0 + T) * hd * 2 * 2);
     std::printf("attention llama-1b B%lld T%lld pos0 %lld: %.4f ms (%.0f GB/s "
                 "of K+V%s)\n",
@@ -711,44 +717,26 @@ void runTimings() {
     x.upload(randomVec(x.n));
     nw.upload(randomVec(nw.n));
     w.upload(randomVec(w.n));
-    constexpr int kChain = 20;
     int act = gated ? OLMK_ACT_SILU : -1;
-    double sep = timeGraph(
-        &g,
-        [&] {
-          for (int i = 0; i < kChain; ++i) {
-            olmg_rmsnorm(&g, x.p, nw.p, xn.p, 1, K, 1e-5f, 0.0f);
-            if (gated)
-              olmg_matmul_gated(&g, xn.p, w.p, nullptr, y.p, 1, N, K, act);
-            else
-              olmg_matmul(&g, xn.p, w.p, nullptr, y.p, 1, N, K, 0, yF32, -1, N);
-          }
-        },
-        10);
-    double fused = timeGraph(
-        &g,
-        [&] {
-          for (int i = 0; i < kChain; ++i)
-            olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, nullptr, y.p, 1,
-                             N, K, 0, yF32, act, N, gated ? 1 : 0);
-        },
-        10);
-    double plain = timeGraph(
-        &g,
-        [&] {
-          for (int i = 0; i < kChain; ++i) {
-            if (gated)
-              olmg_matmul_gated(&g, xn.p, w.p, nullptr, y.p, 1, N, K, act);
-            else
-              olmg_matmul(&g, xn.p, w.p, nullptr, y.p, 1, N, K, 0, yF32, -1, N);
-          }
-        },
-        10);
+    auto product = [&] {
+      if (gated)
+        olmg_matmul_gated(&g, xn.p, w.p, nullptr, y.p, 1, N, K, act);
+      else
+        olmg_matmul(&g, xn.p, w.p, nullptr, y.p, 1, N, K, 0, yF32, -1, N);
+    };
+    double sep = timeChained(g, [&] {
+      olmg_rmsnorm(&g, x.p, nw.p, xn.p, 1, K, 1e-5f, 0.0f);
+      product();
+    });
+    double fused = timeChained(g, [&] {
+      olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, nullptr, y.p, 1, N, K,
+                       0, yF32, act, N, gated ? 1 : 0);
+    });
+    double plain = timeChained(g, product);
     std::printf("normed product 1x%lldx%lld%s%s (us each, in a graph): "
                 "rmsnorm + gemv %.2f, gemv alone %.2f, matmul_norm %.2f\n",
                 (long long)N, (long long)K, gated ? " gated" : "",
-                yF32 ? " y_f32" : "", sep * 1e3 / kChain, plain * 1e3 / kChain,
-                fused * 1e3 / kChain);
+                yF32 ? " y_f32" : "", sep * 1e3, plain * 1e3, fused * 1e3);
   };
   normed(3072, 2048, false, false);
   normed(8192, 2048, true, false);

@@ -261,8 +261,15 @@ double timeGraph(OlmgContext *g, const std::function<void()> &enqueue,
                  int replays) {
   check(cudaStreamBeginCapture(g->stream, cudaStreamCaptureModeThreadLocal),
         "cudaStreamBeginCapture");
-  enqueue();
   cudaGraph_t graph = nullptr;
+  try {
+    enqueue();
+  } catch (...) {
+    // Leave the stream usable: end the capture, drop its graph.
+    if (cudaStreamEndCapture(g->stream, &graph) == cudaSuccess && graph)
+      cudaGraphDestroy(graph);
+    throw;
+  }
   check(cudaStreamEndCapture(g->stream, &graph), "cudaStreamEndCapture");
   g->takeError();
   cudaGraphExec_t exec = nullptr;
