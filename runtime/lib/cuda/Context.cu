@@ -75,13 +75,11 @@ void *deviceAlloc(size_t bytes, const std::string &what) {
 namespace {
 
 __global__ void setPositionKernel(int64_t *pos, int64_t value) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   *pos = value;
 }
 __global__ void advancePositionKernel(int64_t *pos) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   *pos += 1;
 }
 
@@ -131,8 +129,7 @@ __global__ void argmaxKernel(const float *logits, int64_t rowStride,
                              int32_t *tokens, int64_t tokenStride,
                              const int64_t *pos, int64_t posAdd,
                              unsigned long long *slots) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   __shared__ float sv[32];
   __shared__ int64_t si[32];
   int64_t b = blockIdx.y;

@@ -31,8 +31,7 @@ int threadsFor(int64_t D) {
 template <class T>
 __global__ void rmsnormKernel(const T *x, const T *w, T *y, int64_t D,
                               float eps, float wOffset) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * D;
   T *yr = y + int64_t(blockIdx.x) * D;
@@ -52,8 +51,7 @@ __global__ void rmsnormKernel(const T *x, const T *w, T *y, int64_t D,
 template <class T>
 __global__ void layernormKernel(const T *x, const T *w, const T *b, T *y,
                                 int64_t D, float eps) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * D;
   T *yr = y + int64_t(blockIdx.x) * D;
@@ -108,8 +106,7 @@ __device__ __forceinline__ void loadRow(const T *xr, int64_t packs,
 template <class T>
 __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
                                  float eps, float wOffset) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   constexpr int N = Pack<T>::N;
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
@@ -147,8 +144,7 @@ __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
 template <class T>
 __global__ void layernormVecKernel(const T *x, const T *w, const T *b, T *y,
                                    int64_t packs, float eps) {
-  gridWait();
-  allowDependents();
+  enterDependent();
   constexpr int N = Pack<T>::N;
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
