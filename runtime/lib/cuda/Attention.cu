@@ -105,7 +105,8 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
                            T *out, int64_t T_, const int64_t *pos0,
                            const T *qNormW, const T *kNormW, const T *qNormB,
                            const T *kNormB) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
   float *buf = smem + warp * c.hd;
@@ -174,7 +175,8 @@ template <class T>
 __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
                                T *kCache, T *vCache, T *out, int64_t T_,
                                const int64_t *pos0) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
@@ -211,7 +213,8 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
                                   const T *qkv, T *kCache, T *vCache, T *out,
                                   int64_t T_, const int64_t *pos0) {
   constexpr int kVec = 16 / sizeof(T);
-  enterDependent();
+  gridWait();
+  allowDependents();
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
@@ -310,7 +313,8 @@ template <class T, int MAXI>
 __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
                                T *out, int64_t B, int64_t T_,
                                const int64_t *pos0) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   int64_t row = int64_t(blockIdx.x) * (blockDim.x >> 5) + warp;
@@ -407,7 +411,8 @@ template <class T, int MAXI, int HD>
 __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
                                 const T *out, float *scratch, int64_t splits,
                                 const int64_t *pos0) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
@@ -458,7 +463,8 @@ __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
 template <class T>
 __global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
                                   int64_t splits, const int64_t *pos0) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   int64_t row = blockIdx.x;
   int64_t pos = *pos0;
   KeyRange r = visible(c, pos, pos + 1);

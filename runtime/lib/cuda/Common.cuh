@@ -133,21 +133,10 @@ __device__ __forceinline__ float activate(float x, int kind) {
 // reads; gridWait() returns once all prerequisite grids have completed and
 // their memory is visible. Every kernel launched this way calls gridWait()
 // on every path (also those that need nothing from the predecessor), so
-// that the ordering stays transitive along the stream: a kernel's
-// predecessor completes only after its own predecessor has. Work that
-// needs no predecessor (loading or prefetching weights) goes before it:
-// that is the overlap.
-//
-// Every kernel allows its dependents before it waits (enterDependent()),
-// so the launches run ahead of the work: while a latency-bound kernel
-// (a norm, the attention) waits on its predecessor or runs, the kernels
-// after it are already resident, and the next product is streaming its
-// weights. The run-ahead stops at a grid too large to be resident at once
-// (its last blocks allow dependents only when they start), and it cannot
-// starve a running kernel: a dependent is scheduled only after every
-// block of its predecessor has started. In a kernel launched the ordinary
-// way both calls are no-ops. Stream capture keeps the relation as a
-// programmatic edge of the graph.
+// that the ordering stays transitive along the stream. Work that needs no
+// predecessor (loading weights) goes before it: that is the overlap. In a
+// kernel launched the ordinary way both are no-ops. Stream capture keeps
+// the relation as a programmatic edge of the graph.
 __device__ __forceinline__ void gridWait() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
@@ -156,21 +145,6 @@ __device__ __forceinline__ void gridWait() {
 __device__ __forceinline__ void allowDependents() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
-#endif
-}
-/// The entry of a kernel with nothing to do before its wait.
-__device__ __forceinline__ void enterDependent() {
-  allowDependents();
-  gridWait();
-}
-
-/// Asks the copy engine to bring [p, p + bytes) into L2 and returns at
-/// once (cp.async.bulk.prefetch; p 16-byte aligned, bytes a multiple of 16).
-/// A hint: nothing waits for it, and a line it brings may be evicted again.
-__device__ __forceinline__ void prefetchL2(const void *p, uint32_t bytes) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bytes)
-               : "memory");
 #endif
 }
 

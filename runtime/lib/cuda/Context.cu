@@ -75,11 +75,13 @@ void *deviceAlloc(size_t bytes, const std::string &what) {
 namespace {
 
 __global__ void setPositionKernel(int64_t *pos, int64_t value) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   *pos = value;
 }
 __global__ void advancePositionKernel(int64_t *pos) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   *pos += 1;
 }
 
@@ -129,7 +131,8 @@ __global__ void argmaxKernel(const float *logits, int64_t rowStride,
                              int32_t *tokens, int64_t tokenStride,
                              const int64_t *pos, int64_t posAdd,
                              unsigned long long *slots) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   __shared__ float sv[32];
   __shared__ int64_t si[32];
   int64_t b = blockIdx.y;

@@ -25,7 +25,8 @@ constexpr int kThreads = 256;
 template <class T>
 __global__ void embeddingKernel(const int32_t *ids, const T *table, T *out,
                                 int64_t D, float scale) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   int64_t m = blockIdx.x;
   const T *row = table + int64_t(ids[m]) * D;
   T *o = out + m * D;
@@ -37,7 +38,8 @@ template <class T>
 __global__ void posEmbeddingKernel(const T *x, const T *table, T *out,
                                    int64_t T_, int64_t D, const int64_t *pos,
                                    int64_t offset) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   int64_t r = blockIdx.x; // b * T + t
   int64_t t = r % T_;
   const T *row = table + (*pos + t + offset) * D;
@@ -47,14 +49,16 @@ __global__ void posEmbeddingKernel(const T *x, const T *table, T *out,
 
 template <class T>
 __global__ void activationKernel(const T *x, T *y, int64_t n, int kind) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(y + i, activate(ld(x + i), kind));
 }
 
 template <class T>
 __global__ void gatedKernel(const T *gu, T *out, int64_t M, int64_t H,
                             int kind) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, M * H) {
     int64_t m = i / H, j = i % H;
     const T *gate = gu + m * 2 * H;
@@ -68,7 +72,8 @@ __global__ void gatedKernel(const T *gu, T *out, int64_t M, int64_t H,
 
 template <class T>
 __global__ void activationVecKernel(const T *x, T *y, int64_t packs, int kind) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   GRID_STRIDE(i, packs) {
     Pack<T> a = ldPack(x + i * N);
@@ -83,7 +88,8 @@ __global__ void activationVecKernel(const T *x, T *y, int64_t packs, int kind) {
 template <class T>
 __global__ void gatedVecKernel(const T *gu, T *out, int64_t M, int64_t hp,
                                int kind) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   GRID_STRIDE(i, M * hp) {
     int64_t m = i / hp, j = i - m * hp;
@@ -98,7 +104,8 @@ __global__ void gatedVecKernel(const T *gu, T *out, int64_t M, int64_t hp,
 
 template <class T>
 __global__ void addVecKernel(const T *a, const T *b, T *out, int64_t packs) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   GRID_STRIDE(i, packs) {
     Pack<T> x = ldPack(a + i * N), y = ldPack(b + i * N);
@@ -111,19 +118,22 @@ __global__ void addVecKernel(const T *a, const T *b, T *out, int64_t packs) {
 
 template <class T, class Y>
 __global__ void softcapKernel(const T *x, Y *y, int64_t n, float cap) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(y + i, cap * tanhf(ld(x + i) / cap));
 }
 
 template <class T>
 __global__ void addKernel(const T *a, const T *b, T *out, int64_t n) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(out + i, ld(a + i) + ld(b + i));
 }
 
 template <class T>
 __global__ void scaleKernel(const T *a, float s, T *out, int64_t n) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) st(out + i, ld(a + i) * s);
 }
 
@@ -131,7 +141,8 @@ template <class T>
 __global__ void copyColumnsKernel(const T *src, int64_t cols, T *dst,
                                   int64_t dstCols, int64_t offset,
                                   int64_t rows) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, rows * cols) {
     int64_t r = i / cols, c = i % cols;
     dst[r * dstCols + offset + c] = src[i];
@@ -140,7 +151,8 @@ __global__ void copyColumnsKernel(const T *src, int64_t cols, T *dst,
 
 template <class T>
 __global__ void toF32Kernel(const T *x, float *y, int64_t n) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   GRID_STRIDE(i, n) y[i] = ld(x + i);
 }
 

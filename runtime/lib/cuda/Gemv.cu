@@ -92,24 +92,15 @@ __global__ void __launch_bounds__(kThreads)
   const int groups = kThreads / groupThreads;
   const int group = tid / groupThreads;
   const int64_t col0 = (int64_t(blockIdx.x) * groups + group) * kOut;
-  auto rowOf = [&](int r) {
-    int64_t col = col0 + r % kOut;
-    col = col < N ? col : N - 1; // Past N: computed, then discarded.
-    return w + (GATED && r >= kOut ? N + col : col) * K;
-  };
   const T *rows[kRows];
 #pragma unroll
-  for (int r = 0; r < kRows; ++r)
-    rows[r] = rowOf(r);
-  const int inGroup = tid - group * groupThreads;
+  for (int r = 0; r < kRows; ++r) {
+    int64_t col = col0 + r % kOut;
+    col = col < N ? col : N - 1; // Past N: computed, then discarded.
+    rows[r] = w + (GATED && r >= kOut ? N + col : col) * K;
+  }
   const int64_t step = int64_t(groupThreads) * P;
-  int64_t k = int64_t(inGroup) * P;
-
-  // The group's rows past the packs loaded below, into L2 by the copy
-  // engine: one request a row, so that a row walked in several steps
-  // streams in at once rather than two steps at a time.
-  if (inGroup < kRows && step < K)
-    prefetchL2(rowOf(inGroup) + step, uint32_t((K - step) * sizeof(T)));
+  int64_t k = int64_t(tid - group * groupThreads) * P;
 
   Pack<T> cur[kRows];
   if (k < K) {
@@ -117,7 +108,8 @@ __global__ void __launch_bounds__(kThreads)
     for (int r = 0; r < kRows; ++r)
       cur[r] = ldWeights(rows[r] + k);
   }
-  enterDependent();
+  gridWait();
+  allowDependents();
 
   float sq = 0.0f; // This thread's share of the block's sum of x^2.
   if constexpr (NORM != kNoNorm) {

@@ -31,7 +31,8 @@ int threadsFor(int64_t D) {
 template <class T>
 __global__ void rmsnormKernel(const T *x, const T *w, T *y, int64_t D,
                               float eps, float wOffset) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * D;
   T *yr = y + int64_t(blockIdx.x) * D;
@@ -51,7 +52,8 @@ __global__ void rmsnormKernel(const T *x, const T *w, T *y, int64_t D,
 template <class T>
 __global__ void layernormKernel(const T *x, const T *w, const T *b, T *y,
                                 int64_t D, float eps) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * D;
   T *yr = y + int64_t(blockIdx.x) * D;
@@ -106,7 +108,8 @@ __device__ __forceinline__ void loadRow(const T *xr, int64_t packs,
 template <class T>
 __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
                                  float eps, float wOffset) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
@@ -144,7 +147,8 @@ __global__ void rmsnormVecKernel(const T *x, const T *w, T *y, int64_t packs,
 template <class T>
 __global__ void layernormVecKernel(const T *x, const T *w, const T *b, T *y,
                                    int64_t packs, float eps) {
-  enterDependent();
+  gridWait();
+  allowDependents();
   constexpr int N = Pack<T>::N;
   __shared__ float red[32];
   const T *xr = x + int64_t(blockIdx.x) * packs * N;
