@@ -7,11 +7,13 @@
 # Usage (on the GPU machine): bench/gpu_ab.sh DIR BASE_LIB [NEW_LIB]
 #   DIR       prepared by tests/gpu/prepare.sh (bin/olmrt, lib/, bench/),
 #             optionally with DIR/bench32/llama-3.2-1b.bf16.olmx
-#             (--max-batch 32) and DIR/benchnorm/*.bf16.olmx (artifacts
-#             compiled with --fuse-norm-matmul: a third column)
+#             (--max-batch 32), DIR/benchnorm/*.bf16.olmx and
+#             DIR/benchnone/*.bf16.olmx (artifacts compiled with
+#             --fuse-norm-matmul=all and =none: further columns, NEW_LIB)
 #   BASE_LIB  the libolmrt_cuda.so to compare against
 #   NEW_LIB   default DIR/lib/libolmrt_cuda.so
-# Prints one line a measurement: what, base, new[, new on benchnorm].
+# Prints one line a measurement: what, base, new[, new on benchnorm,
+# benchnone].
 # Device time: ~10 s a row.
 set -u
 dir=$(cd "${1:?usage: bench/gpu_ab.sh DIR BASE_LIB [NEW_LIB]}" && pwd)
@@ -46,12 +48,14 @@ row() { # label artifact batch prompt mode
   b=$(measure "$base" "$2" "$3" "$4" "$5" 2>/dev/null)
   n=$(measure "$new" "$2" "$3" "$4" "$5" 2>"$kernels")
   k=$(cat "$kernels")
-  local normed=$dir/benchnorm/$(basename "$2")
-  local extra=""
-  if [ -f "$normed" ]; then
-    extra=$(measure "$new" "$normed" "$3" "$4" "$5" 2>"$kernels")
-    extra=" | norm-fused ${extra} ($(cat "$kernels") kernels)"
-  fi
+  local extra="" alt v
+  for alt in benchnorm:norms-all benchnone:norms-none; do
+    local other=$dir/${alt%%:*}/$(basename "$2")
+    if [ -f "$other" ]; then
+      v=$(measure "$new" "$other" "$3" "$4" "$5" 2>"$kernels")
+      extra="$extra | ${alt#*:} $v ($(cat "$kernels") kernels)"
+    fi
+  done
   printf '%-34s | base %-9s | new %-9s (%s kernels)%s\n' "$1" "$b" "$n" "$k" \
     "$extra"
 }

@@ -124,8 +124,15 @@ LogicalResult MatmulOp::verify() {
       return emitOpError("norm needs norm_eps");
     if (failed(checkParam(*this, getNorm(), {*k}, "norm weight")))
       return failure();
-  } else if (getNormEps()) {
-    return emitOpError("norm_eps without a norm weight");
+    if (getLayerNorm() && getNormOffset().convertToDouble() != 0.0)
+      return emitOpError("a layer_norm norm takes no norm_offset");
+    if (getNormBias() && !getLayerNorm())
+      return emitOpError("norm_bias is for a layer_norm norm");
+    if (getNormBias() &&
+        failed(checkParam(*this, getNormBias(), {*k}, "norm bias")))
+      return failure();
+  } else if (getNormEps() || getLayerNorm() || getNormBias()) {
+    return emitOpError("norm_eps, layer_norm and norm_bias need a norm weight");
   }
   return success();
 }

@@ -1,10 +1,13 @@
-// RUN: olmc-opt %s --pass-pipeline='builtin.module(olm.model(olm-fuse-norm-matmul))' | FileCheck %s
+// RUN: olmc-opt %s --pass-pipeline='builtin.module(olm.model(olm-fuse-norm-matmul))' | FileCheck %s --check-prefixes=CHECK,UNGATED
+// RUN: olmc-opt %s --pass-pipeline='builtin.module(olm.model(olm-fuse-norm-matmul{gated=true}))' | FileCheck %s --check-prefixes=CHECK,GATED
 //
 // matmul(rms_norm(x, g)) becomes the matmul of x with `norm g`, the norm's
-// eps and weight offset, keeping the product's own bias, residual,
-// activation and gating. Not fused: a norm with a second reader, a norm
-// read by something other than a matmul, a norm that is also the
-// product's residual.
+// eps and weight offset, keeping the product's own bias, residual and
+// activation; matmul(layer_norm(x, g[, b])) the matmul of x with `norm g
+// norm_bias b` and `layer_norm`. A gated product only with gated=true. Not
+// fused: a norm with a second reader, a norm read by something other than
+// a matmul, a norm that is also the product's residual, a LayerNorm
+// without an affine weight.
 
 olm.model @m attributes {dtype = f32} {
 ^bb0(%ids: tensor<?x?xi32>):
@@ -33,12 +36,22 @@ olm.model @m attributes {dtype = f32} {
   // Read by an activation, not a matmul: left alone.
   %n6 = olm.rms_norm %p5, %g {eps = 1.0e-05 : f64} : tensor<?x?x8xf32>, tensor<8xf32> -> tensor<?x?x8xf32>
   %a6 = olm.act %n6 {kind = "relu"} : tensor<?x?x8xf32> -> tensor<?x?x8xf32>
-  olm.yield %a6 : tensor<?x?x8xf32>
+  // LayerNorms: weight and bias (GPT-2's, the product with a bias and an
+  // activation), weight alone, no affine (left alone).
+  %l7 = olm.layer_norm %a6 affine(%g, %b : tensor<8xf32>, tensor<8xf32>) {eps = 1.0e-05 : f64} : tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  %p7 = olm.matmul %l7, %w bias %b : tensor<8xf32> {activation = "gelu_tanh"} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  %l8 = olm.layer_norm %p7 affine(%g : tensor<8xf32>) {eps = 1.0e-06 : f64} : tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  %p8 = olm.matmul %l8, %w : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  %l9 = olm.layer_norm %p8 {eps = 1.0e-05 : f64} : tensor<?x?x8xf32> -> tensor<?x?x8xf32>
+  %p9 = olm.matmul %l9, %w : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %p9 : tensor<?x?x8xf32>
 }
 
 // CHECK: %[[X:.*]] = olm.embed_lookup
 // CHECK-NEXT: %[[P1:.*]] = olm.matmul %[[X]], %{{.*}} bias %{{.*}} : tensor<8xf32> norm %[[G:.*]] : tensor<8xf32> {norm_eps = 1.000000e-05 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
-// CHECK-NEXT: %[[P2:.*]] = olm.matmul %[[P1]], %{{.*}} norm %[[G]] : tensor<8xf32> {activation = "silu", gated, norm_eps = 9.9999999999999995E-7 : f64, norm_offset = 1.000000e+00 : f64} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+// UNGATED-NEXT: %[[N2:.*]] = olm.rms_norm %[[P1]], %[[G]] {eps = 9.9999999999999995E-7 : f64, weight_offset = 1.000000e+00 : f64}
+// UNGATED-NEXT: %[[P2:.*]] = olm.matmul %[[N2]], %{{.*}} {activation = "silu", gated} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+// GATED-NEXT: %[[P2:.*]] = olm.matmul %[[P1]], %{{.*}} norm %[[G]] : tensor<8xf32> {activation = "silu", gated, norm_eps = 9.9999999999999995E-7 : f64, norm_offset = 1.000000e+00 : f64} : tensor<?x?x8xf32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
 // CHECK-NEXT: %[[P3:.*]] = olm.matmul %[[P2]], %{{.*}} residual %[[P2]] : tensor<?x?x8xf32> norm %[[G]] : tensor<8xf32> {norm_eps = 1.000000e-05 : f64}
 // CHECK-NEXT: %[[N4:.*]] = olm.rms_norm %[[P3]]
 // CHECK-NEXT: %[[P4:.*]] = olm.matmul %[[N4]], %{{.*}} : tensor<?x?x8xf32>
@@ -46,5 +59,9 @@ olm.model @m attributes {dtype = f32} {
 // CHECK-NEXT: %[[N5:.*]] = olm.rms_norm %[[S4]]
 // CHECK-NEXT: %[[P5:.*]] = olm.matmul %[[N5]], %{{.*}} residual %[[N5]]
 // CHECK-NEXT: %[[N6:.*]] = olm.rms_norm %[[P5]]
-// CHECK-NEXT: olm.act %[[N6]]
+// CHECK-NEXT: %[[A6:.*]] = olm.act %[[N6]]
+// CHECK-NEXT: %[[P7:.*]] = olm.matmul %[[A6]], %[[W:.*]] bias %[[B:.*]] : tensor<8xf32> norm %[[G]] : tensor<8xf32> norm_bias %[[B]] : tensor<8xf32> {activation = "gelu_tanh", layer_norm, norm_eps = 1.000000e-05 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+// CHECK-NEXT: %[[P8:.*]] = olm.matmul %[[P7]], %[[W]] norm %[[G]] : tensor<8xf32> {layer_norm, norm_eps = 9.9999999999999995E-7 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+// CHECK-NEXT: %[[L9:.*]] = olm.layer_norm %[[P8]] {eps = 1.000000e-05 : f64}
+// CHECK-NEXT: olm.matmul %[[L9]], %[[W]] :
 // CHECK-NOT: norm_eps

@@ -333,20 +333,32 @@ void checkMatmulGated(OlmgContext &g, int64_t M, int64_t H, int64_t K,
   report(name, dt, relError(dOut.download(), ref));
 }
 
-/// olmg_matmul_norm against olmk_rmsnorm (rounded to the dtype, as the
-/// separate kernel stores it) and the product in float32 on the CPU: batch
-/// 1 is the GEMV normalising the row it reads (in float, unrounded: within
-/// the dtype's bound of the reference), larger batches the norm into
-/// scratch and cuBLASLt (gated: with the gating kernel after it).
+/// The norm of a normed product: olmg_matmul_norm's RMSNorm, or
+/// olmg_matmul_layernorm's LayerNorm with a weight and bias or the weight
+/// alone.
+enum class NormKind { kRms, kLayer, kLayerNoBias };
+
+/// olmg_matmul_norm / olmg_matmul_layernorm against olmk_rmsnorm /
+/// olmk_layernorm (rounded to the dtype, as the separate kernel stores it)
+/// and the product in float32 on the CPU: batch 1 is the GEMV normalising
+/// the row it reads (in float, unrounded: within the dtype's bound of the
+/// reference), larger batches the norm into scratch and cuBLASLt (gated:
+/// with the gating kernel after it). LayerNorm rows have a mean far from
+/// 0 and one outlier feature (GPT-2's residual stream has such), which
+/// the GEMV's shifted sums must survive.
 void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
                      bool accumulate, bool yF32, int act, bool gated,
-                     float wOffset, int64_t ldy = 0) {
+                     float wOffset, int64_t ldy = 0,
+                     NormKind kind = NormKind::kRms) {
   if (ldy < N)
     ldy = N;
+  bool layer = kind != NormKind::kRms;
   std::string name =
-      std::string("matmul_norm ") + std::to_string(M) + "x" +
-      std::to_string(N) + "x" + std::to_string(K) + (bias ? " bias" : "") +
-      (accumulate ? " acc" : "") + (yF32 ? " y_f32" : "") +
+      std::string(layer ? "matmul_layernorm " : "matmul_norm ") +
+      std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K) +
+      (kind == NormKind::kLayerNoBias ? " no norm bias" : "") +
+      (bias ? " bias" : "") + (accumulate ? " acc" : "") +
+      (yF32 ? " y_f32" : "") +
       (act >= 0 ? std::string(" ") + actName(act) : "") +
       (gated ? " gated" : "") + (wOffset != 0.0f ? " w_offset 1" : "") +
       (ldy != N ? " ldy " + std::to_string(ldy) : "");
@@ -359,16 +371,28 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   // Rows far from unit scale, so a missing normalisation shows.
   std::vector<float> x = randomVec(size_t(M * K), 4.0f),
                      nw = randomVec(size_t(K), 0.5f),
+                     nb = randomVec(size_t(K), 0.5f),
                      w = randomVec(size_t(rowsW * K), 0.05f),
                      b = randomVec(size_t(rowsW)),
                      y0 = randomVec(size_t(M * N));
   for (float &v : nw)
     v += wOffset != 0.0f ? 0.0f : 1.0f;
-  for (auto *v : {&x, &nw, &w, &b})
+  if (layer)
+    for (int64_t r = 0; r < M; ++r) {
+      for (int64_t k = 0; k < K; ++k)
+        x[size_t(r * K + k)] += 30.0f;
+      x[size_t(r * K + K / 3)] = -400.0f;
+    }
+  for (auto *v : {&x, &nw, &nb, &w, &b})
     quantize(dt, *v);
   quantize(yt, y0);
   std::vector<float> xn(x.size());
-  olmk_rmsnorm(x.data(), nw.data(), xn.data(), M, K, eps, wOffset);
+  if (layer)
+    olmk_layernorm(x.data(), nw.data(),
+                   kind == NormKind::kLayer ? nb.data() : nullptr, xn.data(), M,
+                   K, eps);
+  else
+    olmk_rmsnorm(x.data(), nw.data(), xn.data(), M, K, eps, wOffset);
   quantize(dt, xn);
   std::vector<float> product(size_t(M * rowsW), 0.0f), ref = y0;
   if (gated) {
@@ -381,10 +405,11 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
     if (act >= 0)
       olmk_activation(ref.data(), M * N, act);
   }
-  Buf dX(dt, x.size()), dNw(dt, nw.size()), dW(dt, w.size()), dB(dt, b.size()),
-      dY(yt, size_t(M * ldy));
+  Buf dX(dt, x.size()), dNw(dt, nw.size()), dNb(dt, nb.size()),
+      dW(dt, w.size()), dB(dt, b.size()), dY(yt, size_t(M * ldy));
   dX.upload(x);
   dNw.upload(nw);
+  dNb.upload(nb);
   dW.upload(w);
   dB.upload(b);
   if (accumulate) {
@@ -394,8 +419,14 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
                 padded.begin() + r * ldy);
     dY.upload(padded);
   }
-  olmg_matmul_norm(&g, dX.p, dNw.p, eps, wOffset, dW.p, bias ? dB.p : nullptr,
-                   dY.p, M, N, K, accumulate, yF32, act, ldy, gated ? 1 : 0);
+  if (layer)
+    olmg_matmul_layernorm(&g, dX.p, dNw.p,
+                          kind == NormKind::kLayer ? dNb.p : nullptr, eps, dW.p,
+                          bias ? dB.p : nullptr, dY.p, M, N, K, accumulate,
+                          yF32, act, ldy, gated ? 1 : 0);
+  else
+    olmg_matmul_norm(&g, dX.p, dNw.p, eps, wOffset, dW.p, bias ? dB.p : nullptr,
+                     dY.p, M, N, K, accumulate, yF32, act, ldy, gated ? 1 : 0);
   synchronize(&g);
   report(name, dt, relError(denseRows(dY.download(), M, N, ldy), ref));
 }
@@ -627,8 +658,12 @@ template <class F> double timeIt(OlmgContext &g, F f, int reps = 20) {
 
 /// Milliseconds per call of f, with 20 calls chained in a CUDA graph as a
 /// decode step runs them (timeGraph: programmatic dependent launch, no
-/// host launch cost), over 10 replays.
+/// host launch cost), over 10 replays. One call first, outside the
+/// capture: it sizes the context's scratch, which may not grow while a
+/// graph is captured.
 template <class F> double timeChained(OlmgContext &g, F f) {
+  f();
+  synchronize(&g);
   constexpr int kChain = 20;
   return timeGraph(
              &g,
@@ -645,7 +680,10 @@ template <class F> double timeChained(OlmgContext &g, F f) {
 /// products) chains of calls replayed as a CUDA graph (timeGraph), as a
 /// decode step runs them. Orientation, not a benchmark.
 void runTimings() {
-  if (!wanted("timing"))
+  // Sections: "timing attention", "timing matmul", "timing normed" (a
+  // --filter of "timing" runs all three).
+  if (!wanted("timing attention") && !wanted("timing matmul") &&
+      !wanted("timing normed"))
     return;
   DType dt = DType::BF16;
   OlmgContext g(dt, 8);
@@ -676,12 +714,14 @@ void runTimings() {
                 (long long)B, (long long)T, (long long)pos0, ms,
                 kvBytes / ms * 1e-6, T == 1 ? ", in a graph" : "");
   };
-  attn(1, 512, 0, 1024);
-  attn(8, 512, 0, 1024);
-  attn(1, 1, 4000, 4096);
-  attn(8, 1, 4000, 4096);
-  attn(1, 1, 200, 640);
-  attn(8, 1, 200, 640);
+  if (wanted("timing attention")) {
+    attn(1, 512, 0, 1024);
+    attn(8, 512, 0, 1024);
+    attn(1, 1, 4000, 4096);
+    attn(8, 1, 4000, 4096);
+    attn(1, 1, 200, 640);
+    attn(8, 1, 200, 640);
+  }
   auto mm = [&](int64_t M, int64_t N, int64_t K) {
     Buf x(dt, size_t(M * K)), w(dt, size_t(N * K)), y(dt, size_t(M * N));
     x.upload(randomVec(x.n));
@@ -697,52 +737,73 @@ void runTimings() {
                 2.0 * double(M * N * K) / ms * 1e-9);
   };
   // Llama-3.2-1B's decode products: qkv, o, gate+up, down, head.
-  mm(1, 3072, 2048);
-  mm(1, 2048, 2048);
-  mm(1, 16384, 2048);
-  mm(1, 2048, 8192);
-  mm(1, 128256, 2048);
-  mm(2, 16384, 2048);
-  mm(4, 16384, 2048);
-  mm(8, 16384, 2048);
-  mm(4096, 16384, 2048);
+  if (wanted("timing matmul")) {
+    mm(1, 3072, 2048);
+    mm(1, 2048, 2048);
+    mm(1, 16384, 2048);
+    mm(1, 2048, 8192);
+    mm(1, 128256, 2048);
+    mm(2, 16384, 2048);
+    mm(4, 16384, 2048);
+    mm(8, 16384, 2048);
+    mm(4096, 16384, 2048);
+  }
   // Batch-1 products of a normalised row as a decode step runs them (20
   // back to back in a graph, programmatic dependent launch): the RMSNorm
   // kernel then the GEMV, against the GEMV that normalises the row itself
   // (olmg_matmul_norm).
-  auto normed = [&](int64_t N, int64_t K, bool gated, bool yF32) {
+  // A LayerNorm (layer): GPT-2's, weight and bias, the product with a bias.
+  auto normed = [&](int64_t N, int64_t K, bool gated, bool yF32,
+                    bool layer = false) {
     DType yt = yF32 ? DType::F32 : dt;
     Buf x(dt, size_t(K)), xn(dt, size_t(K)), nw(dt, size_t(K)),
-        w(dt, size_t((gated ? 2 : 1) * N * K)), y(yt, size_t(N));
-    x.upload(randomVec(x.n));
-    nw.upload(randomVec(nw.n));
-    w.upload(randomVec(w.n));
+        nb(dt, size_t(K)), w(dt, size_t((gated ? 2 : 1) * N * K)),
+        b(dt, size_t(N)), y(yt, size_t(N));
+    for (Buf *v : {&x, &nw, &nb, &w, &b})
+      v->upload(randomVec(v->n));
     int act = gated ? OLMK_ACT_SILU : -1;
+    const void *bias = layer ? b.p : nullptr;
     auto product = [&] {
       if (gated)
         olmg_matmul_gated(&g, xn.p, w.p, nullptr, y.p, 1, N, K, act);
       else
-        olmg_matmul(&g, xn.p, w.p, nullptr, y.p, 1, N, K, 0, yF32, -1, N);
+        olmg_matmul(&g, xn.p, w.p, bias, y.p, 1, N, K, 0, yF32, -1, N);
     };
     double sep = timeChained(g, [&] {
-      olmg_rmsnorm(&g, x.p, nw.p, xn.p, 1, K, 1e-5f, 0.0f);
+      if (layer)
+        olmg_layernorm(&g, x.p, nw.p, nb.p, xn.p, 1, K, 1e-5f);
+      else
+        olmg_rmsnorm(&g, x.p, nw.p, xn.p, 1, K, 1e-5f, 0.0f);
       product();
     });
     double fused = timeChained(g, [&] {
-      olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, nullptr, y.p, 1, N, K,
-                       0, yF32, act, N, gated ? 1 : 0);
+      if (layer)
+        olmg_matmul_layernorm(&g, x.p, nw.p, nb.p, 1e-5f, w.p, bias, y.p, 1, N,
+                              K, 0, yF32, act, N, gated ? 1 : 0);
+      else
+        olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, nullptr, y.p, 1, N, K,
+                         0, yF32, act, N, gated ? 1 : 0);
     });
     double plain = timeChained(g, product);
+    const char *norm = layer ? "layernorm" : "rmsnorm";
     std::printf("normed product 1x%lldx%lld%s%s (us each, in a graph): "
-                "rmsnorm + gemv %.2f, gemv alone %.2f, matmul_norm %.2f\n",
+                "%s + gemv %.2f, gemv alone %.2f, matmul_%s %.2f\n",
                 (long long)N, (long long)K, gated ? " gated" : "",
-                yF32 ? " y_f32" : "", sep * 1e3, plain * 1e3, fused * 1e3);
+                yF32 ? " y_f32" : "", norm, sep * 1e3, plain * 1e3, norm,
+                fused * 1e3);
   };
-  normed(3072, 2048, false, false);
-  normed(8192, 2048, true, false);
-  normed(128256, 2048, false, true);
-  normed(1152, 896, false, false);
-  normed(4864, 896, true, false);
+  if (wanted("timing normed")) {
+    normed(3072, 2048, false, false);
+    normed(8192, 2048, true, false);
+    normed(128256, 2048, false, true);
+    normed(1152, 896, false, false);
+    normed(4864, 896, true, false);
+    normed(2304, 768, false, false, true); // GPT-2's q/k/v
+    normed(3072, 768, false, false, true); // GPT-2's fc
+    normed(50257, 768, false, true, true); // GPT-2's head
+  }
+  if (!wanted("timing matmul"))
+    return;
   Buf x(dt, 2048 * 8), w(dt, 2048);
   x.upload(randomVec(x.n));
   w.upload(randomVec(w.n));
@@ -822,6 +883,20 @@ void runAll(DType dt) {
   checkMatmulNorm(g, 70, 513, 320, false, false, false, OLMK_ACT_SILU, true,
                   0.0f);
   checkMatmulNorm(g, 70, 50257, 64, false, false, true, -1, false, 1.0f, 50260);
+  // LayerNorms (olmg_matmul_layernorm): GPT-2's q/k/v, fc and tied head,
+  // an accumulating and a gated product, a partial block, the scratch path.
+  const NormKind ln = NormKind::kLayer, lnW = NormKind::kLayerNoBias;
+  checkMatmulNorm(g, 1, 2304, 768, true, false, false, -1, false, 0.0f, 0, ln);
+  checkMatmulNorm(g, 1, 3072, 768, true, false, false, OLMK_ACT_GELU_TANH,
+                  false, 0.0f, 0, ln);
+  checkMatmulNorm(g, 1, 50257, 768, false, false, true, -1, false, 0.0f, 50260,
+                  ln);
+  checkMatmulNorm(g, 1, 2048, 8192, true, true, false, -1, false, 0.0f, 0, lnW);
+  checkMatmulNorm(g, 1, 333, 64, true, false, false, OLMK_ACT_SILU, true, 0.0f,
+                  0, ln);
+  checkMatmulNorm(g, 3, 1000, 256, true, true, false, -1, false, 0.0f, 0, ln);
+  checkMatmulNorm(g, 70, 513, 320, false, false, false, OLMK_ACT_SILU, true,
+                  0.0f, 0, lnW);
   checkSoftcap(g, 10007, 30.0f, false);
   checkSoftcap(g, 10007, 50.0f, true);
   checkSimple(g, 100003);

@@ -8,7 +8,8 @@
 #   DIR/models/<family>.config.json, and for bench/gpu_bench.py
 #   DIR/bench/{gpt2,llama-3.2-1b,qwen2.5-0.5b}.bf16.olmx (configs/, --max-seq
 #   640 --max-batch 8; weights are made there with --random-weights; for
-#   bench/gpu_ab.sh also DIR/benchnorm/ with --fuse-norm-matmul and
+#   bench/gpu_ab.sh also DIR/benchnorm/ with --fuse-norm-matmul=all,
+#   DIR/benchnone/ with --fuse-norm-matmul=none and
 #   DIR/bench32/llama-3.2-1b.bf16.olmx with --max-batch 32), and
 #   for tests/gpu/check_numpy.sh DIR/numpy/<model>.{f32,bf16}.olmx (the
 #   custom combinators example and the seed's wide-MLP model, checked against
@@ -35,14 +36,16 @@ for cfg in "$root"/tests/gpu/configs/*/config.json; do
   done
   cp "$cfg" "$out/models/$family.config.json"
 done
-mkdir -p "$out/bench" "$out/benchnorm" "$out/bench32"
+mkdir -p "$out/bench" "$out/benchnorm" "$out/benchnone" "$out/bench32"
 for model in gpt2 llama-3.2-1b qwen2.5-0.5b; do
   "$olmc" compile "$root/configs/$model.yaml" --target cuda --dtype bf16 \
     --max-seq 640 --max-batch 8 -o "$out/bench/$model.bf16.olmx"
-  # bench/gpu_ab.sh's third column: the same with --fuse-norm-matmul.
-  "$olmc" compile "$root/configs/$model.yaml" --target cuda --dtype bf16 \
-    --max-seq 640 --max-batch 8 --fuse-norm-matmul \
-    -o "$out/benchnorm/$model.bf16.olmx"
+  # bench/gpu_ab.sh's further columns: every norm in its product, none.
+  for norms in all:benchnorm none:benchnone; do
+    "$olmc" compile "$root/configs/$model.yaml" --target cuda --dtype bf16 \
+      --max-seq 640 --max-batch 8 --fuse-norm-matmul=${norms%%:*} \
+      -o "$out/${norms#*:}/$model.bf16.olmx"
+  done
 done
 # Llama's batch-32 decode (bench/gpu_ab.sh, bench/NOTES.md).
 "$olmc" compile "$root/configs/llama-3.2-1b.yaml" --target cuda --dtype bf16 \

@@ -72,13 +72,13 @@ int compileMain(int argc, char **argv) {
   cl::opt<int64_t> maxBatch("max-batch",
                             cl::desc("most sequences per call"), cl::init(1),
                             cl::cat(category));
-  cl::opt<bool> fuseNormMatmul(
-      "fuse-norm-matmul",
-      cl::desc("cuda: fold each RMSNorm into the matmul that reads it "
-               "(olm-fuse-norm-matmul; off by default: on an H200 it made "
-               "Qwen2.5-0.5B's decode faster, Llama-3.2-1B's slower; "
-               "bench/NOTES.md)"),
-      cl::init(false), cl::cat(category));
+  cl::opt<std::string> fuseNormMatmul(
+      "fuse-norm-matmul", cl::ValueOptional,
+      cl::desc("cuda: which norms to fold into the matmul that reads them "
+               "(olm-fuse-norm-matmul): ungated (default: all but gated "
+               "products', the fastest on an H200, bench/NOTES.md), all "
+               "(also the gated MLP's; the bare flag), or none"),
+      cl::init("ungated"), cl::cat(category));
   cl::list<std::string> dialectPlugins(
       "load-dialect-plugin",
       cl::desc("load a dialect plugin (a library built with olmc's CMake "
@@ -127,7 +127,15 @@ int compileMain(int argc, char **argv) {
     errs() << "olmc: error: --emit=ptx needs --target cuda\n";
     return 2;
   }
-  if (fuseNormMatmul && target != "cuda") {
+  std::string normFusion =
+      fuseNormMatmul.empty() ? std::string("all") : fuseNormMatmul.getValue();
+  if (normFusion != "ungated" && normFusion != "all" && normFusion != "none") {
+    errs() << "olmc: error: unknown --fuse-norm-matmul '" << normFusion
+           << "' (expected ungated, all or none)\n";
+    return 2;
+  }
+  if (fuseNormMatmul.getNumOccurrences() && normFusion != "none" &&
+      target != "cuda") {
     errs() << "olmc: error: --fuse-norm-matmul needs --target cuda\n";
     return 2;
   }
@@ -178,7 +186,7 @@ int compileMain(int argc, char **argv) {
   options.dtype = dtype;
   options.maxSeq = maxSeq;
   options.maxBatch = maxBatch;
-  options.fuseNormMatmul = fuseNormMatmul;
+  options.fuseNormMatmul = normFusion;
   auto configure = [&](PassManager &pm) {
     applyDefaultTimingPassManagerCLOptions(pm);
     return applyPassManagerCLOptions(pm);

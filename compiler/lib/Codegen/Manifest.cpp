@@ -110,9 +110,10 @@ json buildManifest(ModuleOp planned, const CpuTarget &target,
     }
     llvm::StringRef name = op.getName().getStringRef();
     if (auto m = dyn_cast<olm::MatmulOp>(op))
-      kernels.insert(prefix + (m.getNorm()    ? "matmul_norm"
-                               : m.getGated() ? "matmul_gated"
-                                              : "matmul"));
+      kernels.insert(prefix + (m.getLayerNorm() ? "matmul_layernorm"
+                               : m.getNorm()    ? "matmul_norm"
+                               : m.getGated()   ? "matmul_gated"
+                                                : "matmul"));
     else if (name == "olm.attention_core")
       kernels.insert(prefix + "attention");
     else if (name == "olm.rms_norm")

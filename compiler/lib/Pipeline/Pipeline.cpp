@@ -36,9 +36,9 @@ const std::vector<Phase> &compilePhases() {
        "activations folded into the matmuls that feed them "
        "(olm-fuse-matmul-activation; for cuda gated ones too, "
        "olm-fuse-matmul-gated-activation), residual adds folded into the "
-       "matmuls that produce them (olm-fuse-matmul-residual), with "
-       "--fuse-norm-matmul RMSNorms into the matmuls that read them "
-       "(olm-fuse-norm-matmul), "
+       "matmuls that produce them (olm-fuse-matmul-residual), for cuda "
+       "norms into the matmuls that read them (olm-fuse-norm-matmul, "
+       "--fuse-norm-matmul), "
        "chains of elementwise work fused into olm.fused ops "
        "(olm-fuse-elementwise)",
        [](PassManager &pm, const CompileOptions &options) {
@@ -46,8 +46,11 @@ const std::vector<Phase> &compilePhases() {
          if (options.target == "cuda")
            pm.addNestedPass<olm::ModelOp>(createFuseMatmulGatedActivation());
          pm.addNestedPass<olm::ModelOp>(createFuseMatmulResidual());
-         if (options.target == "cuda" && options.fuseNormMatmul)
-           pm.addNestedPass<olm::ModelOp>(createFuseNormMatmul());
+         if (options.target == "cuda" && options.fuseNormMatmul != "none") {
+           FuseNormMatmulOptions norms;
+           norms.gated = options.fuseNormMatmul == "all";
+           pm.addNestedPass<olm::ModelOp>(createFuseNormMatmul(norms));
+         }
          pm.addNestedPass<olm::ModelOp>(createFuseElementwise());
        }},
       {"plan",

@@ -258,7 +258,8 @@ private:
                             /*residual=*/Value(), /*activation=*/StringAttr(),
                             /*gated=*/false, /*norm=*/Value(),
                             /*norm_eps=*/FloatAttr(),
-                            /*norm_offset=*/llvm::APFloat(0.0));
+                            /*norm_offset=*/llvm::APFloat(0.0),
+                            /*layer_norm=*/false, /*norm_bias=*/Value());
   }
 
   Value linear(OpBuilder &b, LinearOp op) {

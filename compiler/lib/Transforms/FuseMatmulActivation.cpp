@@ -39,12 +39,14 @@ struct FuseMatmulActivationPass
                        [](Operation *u) { return isa<YieldOp>(u); }))
         continue;
       OpBuilder b(act);
-      auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(),
-                                    m.getInput(), m.getWeight(), m.getBias(),
-                                    /*residual=*/Value(), act.getKindAttr(),
-                                    /*gated=*/false, /*norm=*/Value(),
-                                    /*norm_eps=*/FloatAttr(),
-                                    /*norm_offset=*/llvm::APFloat(0.0));
+      auto fused =
+          MatmulOp::create(b, m.getLoc(), m.getResult().getType(), m.getInput(),
+                           m.getWeight(), m.getBias(),
+                           /*residual=*/Value(), act.getKindAttr(),
+                           /*gated=*/false, /*norm=*/Value(),
+                           /*norm_eps=*/FloatAttr(),
+                           /*norm_offset=*/llvm::APFloat(0.0),
+                           /*layer_norm=*/false, /*norm_bias=*/Value());
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       act.replaceAllUsesWith(fused.getResult());
       act.erase();

@@ -39,12 +39,14 @@ struct FuseMatmulGatedActivationPass
                        [](Operation *u) { return isa<YieldOp>(u); }))
         continue;
       OpBuilder b(g);
-      auto fused = MatmulOp::create(b, m.getLoc(), g.getResult().getType(),
-                                    m.getInput(), m.getWeight(), m.getBias(),
-                                    /*residual=*/Value(), g.getKindAttr(),
-                                    /*gated=*/true, /*norm=*/Value(),
-                                    /*norm_eps=*/FloatAttr(),
-                                    /*norm_offset=*/llvm::APFloat(0.0));
+      auto fused =
+          MatmulOp::create(b, m.getLoc(), g.getResult().getType(), m.getInput(),
+                           m.getWeight(), m.getBias(),
+                           /*residual=*/Value(), g.getKindAttr(),
+                           /*gated=*/true, /*norm=*/Value(),
+                           /*norm_eps=*/FloatAttr(),
+                           /*norm_offset=*/llvm::APFloat(0.0),
+                           /*layer_norm=*/false, /*norm_bias=*/Value());
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       g.replaceAllUsesWith(fused.getResult());
       g.erase();

@@ -59,7 +59,8 @@ struct FuseMatmulResidualPass
           b, m.getLoc(), m.getResult().getType(), m.getInput(), m.getWeight(),
           m.getBias(), residual, /*activation=*/StringAttr(),
           /*gated=*/false, /*norm=*/Value(),
-          /*norm_eps=*/FloatAttr(), /*norm_offset=*/llvm::APFloat(0.0));
+          /*norm_eps=*/FloatAttr(), /*norm_offset=*/llvm::APFloat(0.0),
+          /*layer_norm=*/false, /*norm_bias=*/Value());
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       add.replaceAllUsesWith(fused.getResult());
       add.erase();

@@ -75,6 +75,21 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
       FailureOr<Value> nw = pointerOf(m.getNorm());
       if (failed(nw))
         return failure();
+      if (m.getLayerNorm()) {
+        Value nb = null();
+        if (m.getNormBias()) {
+          FailureOr<Value> p = pointerOf(m.getNormBias());
+          if (failed(p))
+            return failure();
+          nb = *p;
+        }
+        call("olmg_matmul_layernorm",
+             {devicePtr, *x, *nw, nb, f32c(m.getNormEps()->convertToDouble()),
+              *w, bias, out, rows, i64c(features(m.getResult())),
+              i64c(features(m.getInput())), i32c(*accumulate), toF32, i32c(act),
+              i64c(ldy), i32c(m.getGated() ? 1 : 0)});
+        return success();
+      }
       call("olmg_matmul_norm",
            {devicePtr, *x, *nw, f32c(m.getNormEps()->convertToDouble()),
             f32c(m.getNormOffset().convertToDouble()), *w, bias, out, rows,

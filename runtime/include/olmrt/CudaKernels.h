@@ -74,6 +74,14 @@ void olmg_matmul_norm(OlmgContext *g, const void *x, const void *norm_w,
                       int64_t K, int32_t accumulate, int32_t y_f32, int32_t act,
                       int64_t ldy, int32_t gated);
 
+/// olmg_matmul_norm with xn = olmg_layernorm(x, norm_w, norm_b, eps)
+/// (norm_b may be null; norm_w may not).
+void olmg_matmul_layernorm(OlmgContext *g, const void *x, const void *norm_w,
+                           const void *norm_b, float eps, const void *w,
+                           const void *bias, void *y, int64_t M, int64_t N,
+                           int64_t K, int32_t accumulate, int32_t y_f32,
+                           int32_t act, int64_t ldy, int32_t gated);
+
 /// y = x / sqrt(mean(x^2) + eps) * (w + w_offset), in float32. x may be y.
 void olmg_rmsnorm(OlmgContext *g, const void *x, const void *w, void *y,
                   int64_t M, int64_t D, float eps, float w_offset);

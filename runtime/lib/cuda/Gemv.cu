@@ -35,6 +35,15 @@
 // rounded to the dtype as the norm kernel stores it: the float products
 // are the more exact of the two.
 //
+// LayerNorm (olmg_matmul_layernorm, GPT-2's and GPT-NeoX's norms): the
+// mean is needed before the products (the alternative, summing g w and b w
+// per row beside x g w and correcting in the epilogue, needed 90-96
+// registers and ran slower; bench/NOTES.md version 8), so after gridWait()
+// every warp reads the whole row and sums it itself (shifted by x[0], so
+// that a row whose mean is large against its spread keeps its variance's
+// digits): mean and rstd by shuffles, no block barrier before the first
+// FMA. The main loop then normalises exactly, (x - mean) rstd g + b.
+//
 // Programmatic dependent launch: w does not depend on the previous kernel,
 // so each thread loads its first packs of w before gridWait(). In a decode
 // step the next product's weights therefore stream in while the norm or
@@ -68,26 +77,40 @@ template <class T> __device__ __forceinline__ Pack<T> ldWeights(const T *p) {
   return r;
 }
 
-/// The RMSNorm a normed GEMV applies to x: weight, eps and weight offset.
+/// The norm a normed GEMV applies to x: weight, bias (LayerNorm, may be
+/// null), eps and weight offset (RMSNorm).
 template <class T> struct RowNorm {
-  const T *w;
+  const T *w, *b;
   float eps, offset;
 };
 
-/// How a GEMV treats x: as it is, RMS-normalised with weight g, or with
-/// g + offset (Gemma's 1 + w).
-enum NormMode { kNoNorm, kNorm, kNormOffset };
+/// How a GEMV treats x: as it is; RMS-normalised with weight g, or with
+/// g + offset (Gemma's 1 + w); layer-normalised with weight g, and bias b.
+enum NormMode { kNoNorm, kNorm, kNormOffset, kLayer, kLayerBias };
 
+constexpr bool isLayer(int mode) {
+  return mode == kLayer || mode == kLayerBias;
+}
+
+/// Row statistics a normed block sums for its epilogue: an RMSNorm's x^2
+/// (a LayerNorm's are each warp's own, before the loop).
+constexpr int statistics(int mode) {
+  return mode == kNorm || mode == kNormOffset ? 1 : 0;
+}
+
+// The LayerNorm forms are held to 85 registers, three blocks an SM (bf16:
+// 88 unbounded, two blocks); the others compile as they did before them.
 template <class T, bool GATED, int NORM, class Y>
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kThreads, isLayer(NORM) ? 3 : 0)
     gemvKernel(const T *__restrict__ x, const T *__restrict__ w,
                const T *__restrict__ bias, Y *y, int64_t N, int64_t K,
                int accumulate, int act, int groupThreads, RowNorm<T> norm) {
   constexpr int P = Pack<T>::N;
+  constexpr int kStats = statistics(NORM);
   // Outputs a group computes: kRows, or kRows / 2 gate/up pairs.
   constexpr int kOut = GATED ? kRows / 2 : kRows;
-  // Per warp: its sums of the kRows rows, then (NORM) of x^2.
-  __shared__ float partial[kThreads / 32][kRows + 1];
+  // Per warp: its sums of the kRows rows, then the row statistics.
+  __shared__ float partial[kThreads / 32][kRows + kStats];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
   const int groups = kThreads / groupThreads;
   const int group = tid / groupThreads;
@@ -111,14 +134,37 @@ __global__ void __launch_bounds__(kThreads)
   gridWait();
   allowDependents();
 
-  float sq = 0.0f; // This thread's share of the block's sum of x^2.
-  if constexpr (NORM != kNoNorm) {
+  // This thread's share of the block's sum of x^2 (RMSNorm).
+  float sq = 0.0f;
+  if constexpr (kStats > 0) {
     for (int64_t j = int64_t(tid) * P; j < K; j += int64_t(kThreads) * P) {
       Pack<T> xp = ldPack(x + j);
 #pragma unroll
       for (int e = 0; e < P; ++e)
         sq = fmaf(ld(&xp.e[e]), ld(&xp.e[e]), sq);
     }
+  }
+  // LayerNorm: each warp sums the whole row itself, shifted by s = x[0],
+  // and knows mean and rstd before its first FMA without a block barrier.
+  float mean = 0.0f, lnRstd = 1.0f;
+  if constexpr (isLayer(NORM)) {
+    const float s = ld(x);
+    float sum = 0.0f, sum2 = 0.0f;
+#pragma unroll 2
+    for (int64_t j = int64_t(lane) * P; j < K; j += 32 * P) {
+      Pack<T> xp = ldPack(x + j);
+#pragma unroll
+      for (int e = 0; e < P; ++e) {
+        float v = ld(&xp.e[e]) - s;
+        sum += v;
+        sum2 = fmaf(v, v, sum2);
+      }
+    }
+    sum = warpSum(sum);
+    sum2 = warpSum(sum2);
+    float d = sum / float(K);
+    mean = s + d;
+    lnRstd = 1.0f / sqrtf(fmaxf(sum2 / float(K) - d * d, 0.0f) + norm.eps);
   }
 
   float acc[kRows];
@@ -134,9 +180,11 @@ __global__ void __launch_bounds__(kThreads)
         nxt[r] = ldWeights(rows[r] + next);
     }
     Pack<T> xp = ldPack(x + k);
-    Pack<T> gp;
+    Pack<T> gp, bp;
     if constexpr (NORM != kNoNorm)
       gp = ldPack(norm.w + k);
+    if constexpr (NORM == kLayerBias)
+      bp = ldPack(norm.b + k);
 #pragma unroll
     for (int e = 0; e < P; ++e) {
       float xv = ld(&xp.e[e]);
@@ -144,6 +192,10 @@ __global__ void __launch_bounds__(kThreads)
         xv *= ld(&gp.e[e]);
       else if constexpr (NORM == kNormOffset)
         xv *= ld(&gp.e[e]) + norm.offset;
+      else if constexpr (NORM == kLayer)
+        xv = (xv - mean) * lnRstd * ld(&gp.e[e]);
+      else if constexpr (NORM == kLayerBias)
+        xv = fmaf((xv - mean) * lnRstd, ld(&gp.e[e]), ld(&bp.e[e]));
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
         acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
@@ -160,14 +212,14 @@ __global__ void __launch_bounds__(kThreads)
     if (lane == 0)
       partial[warp][r] = v;
   }
-  if constexpr (NORM != kNoNorm) {
+  if constexpr (kStats > 0) {
     float v = warpSum(sq);
     if (lane == 0)
       partial[warp][kRows] = v;
   }
   __syncthreads();
   float rstd = 1.0f;
-  if constexpr (NORM != kNoNorm) {
+  if constexpr (kStats > 0) {
     float ss = 0.0f;
     for (int i = 0; i < kThreads / 32; ++i)
       ss += partial[i][kRows];
@@ -255,28 +307,38 @@ void launchGemvAs(OlmgContext *g, const void *x, RowNorm<T> norm, const void *w,
                     accumulate, act, width, norm);
 }
 
+/// Which norm a launch applies.
+enum class RowNormKind { kNone, kRms, kLayer };
+
 /// One launch of the GEMV for any of its forms; false where plan() is.
-template <bool NORM>
-bool launchGemv(OlmgContext *g, const void *x, const void *normW, float eps,
-                float offset, const void *w, const void *bias, void *y,
-                int64_t M, int64_t N, int64_t K, int32_t accumulate,
-                int32_t yF32, int32_t act, bool gated) {
+bool launchGemv(OlmgContext *g, RowNormKind kind, const void *x,
+                const void *normW, const void *normB, float eps, float offset,
+                const void *w, const void *bias, void *y, int64_t M, int64_t N,
+                int64_t K, int32_t accumulate, int32_t yF32, int32_t act,
+                bool gated) {
   unsigned blocks = 0;
   int width = 0;
   if (!plan(g, x, w, M, N, K, gated ? kRows / 2 : kRows, blocks, width) ||
-      (NORM && !aligned16({normW})))
+      (kind != RowNormKind::kNone && !aligned16({normW, normB})))
     return false;
   OLMG_DISPATCH(g->dtype, {
-    RowNorm<T> norm{static_cast<const T *>(normW), eps, offset};
-    if constexpr (!NORM)
-      launchGemvAs<T, kNoNorm>(g, x, norm, w, bias, y, N, K, accumulate, yF32,
-                               act, gated, blocks, width);
+    RowNorm<T> norm{static_cast<const T *>(normW),
+                    static_cast<const T *>(normB), eps, offset};
+    auto launch = [&](auto mode) {
+      launchGemvAs<T, decltype(mode)::value>(g, x, norm, w, bias, y, N, K,
+                                             accumulate, yF32, act, gated,
+                                             blocks, width);
+    };
+    if (kind == RowNormKind::kNone)
+      launch(std::integral_constant<int, kNoNorm>());
+    else if (kind == RowNormKind::kLayer && normB)
+      launch(std::integral_constant<int, kLayerBias>());
+    else if (kind == RowNormKind::kLayer)
+      launch(std::integral_constant<int, kLayer>());
     else if (offset == 0.0f)
-      launchGemvAs<T, kNorm>(g, x, norm, w, bias, y, N, K, accumulate, yF32,
-                             act, gated, blocks, width);
+      launch(std::integral_constant<int, kNorm>());
     else
-      launchGemvAs<T, kNormOffset>(g, x, norm, w, bias, y, N, K, accumulate,
-                                   yF32, act, gated, blocks, width);
+      launch(std::integral_constant<int, kNormOffset>());
   });
   return true;
 }
@@ -289,22 +351,30 @@ bool gemv(OlmgContext *g, const void *x, const void *w, const void *bias,
           void *y, int64_t M, int64_t N, int64_t K, int32_t accumulate,
           int32_t yF32, int32_t act, int64_t ldy) {
   (void)ldy; // One row: its pitch does not matter.
-  return launchGemv<false>(g, x, nullptr, 0.0f, 0.0f, w, bias, y, M, N, K,
-                           accumulate, yF32, act, /*gated=*/false);
+  return launchGemv(g, RowNormKind::kNone, x, nullptr, nullptr, 0.0f, 0.0f, w,
+                    bias, y, M, N, K, accumulate, yF32, act, /*gated=*/false);
 }
 
 bool gemvGated(OlmgContext *g, const void *x, const void *w, const void *bias,
                void *out, int64_t M, int64_t H, int64_t K, int32_t act) {
-  return launchGemv<false>(g, x, nullptr, 0.0f, 0.0f, w, bias, out, M, H, K, 0,
-                           0, act, /*gated=*/true);
+  return launchGemv(g, RowNormKind::kNone, x, nullptr, nullptr, 0.0f, 0.0f, w,
+                    bias, out, M, H, K, 0, 0, act, /*gated=*/true);
 }
 
 bool gemvNorm(OlmgContext *g, const void *x, const void *normW, float eps,
               float offset, const void *w, const void *bias, void *y, int64_t M,
               int64_t N, int64_t K, int32_t accumulate, int32_t yF32,
               int32_t act, bool gated) {
-  return launchGemv<true>(g, x, normW, eps, offset, w, bias, y, M, N, K,
-                          accumulate, yF32, act, gated);
+  return launchGemv(g, RowNormKind::kRms, x, normW, nullptr, eps, offset, w,
+                    bias, y, M, N, K, accumulate, yF32, act, gated);
+}
+
+bool gemvLayerNorm(OlmgContext *g, const void *x, const void *normW,
+                   const void *normB, float eps, const void *w,
+                   const void *bias, void *y, int64_t M, int64_t N, int64_t K,
+                   int32_t accumulate, int32_t yF32, int32_t act, bool gated) {
+  return launchGemv(g, RowNormKind::kLayer, x, normW, normB, eps, 0.0f, w, bias,
+                    y, M, N, K, accumulate, yF32, act, gated);
 }
 
 } // namespace olmrt::cuda

@@ -29,6 +29,13 @@ bool gemvNorm(OlmgContext *g, const void *x, const void *normW, float eps,
               int64_t N, int64_t K, int32_t accumulate, int32_t yF32,
               int32_t act, bool gated);
 
+/// olmg_matmul_layernorm's product by the same GEMV (normB may be null);
+/// false where gemvNorm() would be, or when normB is not 16-byte aligned.
+bool gemvLayerNorm(OlmgContext *g, const void *x, const void *normW,
+                   const void *normB, float eps, const void *w,
+                   const void *bias, void *y, int64_t M, int64_t N, int64_t K,
+                   int32_t accumulate, int32_t yF32, int32_t act, bool gated);
+
 } // namespace olmrt::cuda
 
 #endif // OLMRT_LIB_CUDA_GEMV_H

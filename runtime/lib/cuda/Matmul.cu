@@ -449,6 +449,33 @@ extern "C" void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
   gatedThroughScratch(g, x, w, bias, out, M, H, K, act, product);
 }
 
+namespace {
+
+/// The product of a normed matmul whose rows the GEMV could not take: the
+/// rows normalised into scratch (256-byte aligned for cuBLASLt) by
+/// `normalise`, a gated product after them; then the product as an unnormed
+/// call would.
+template <class Normalise>
+void normThroughScratch(OlmgContext *g, Normalise normalise, const void *w,
+                        const void *bias, void *y, int64_t M, int64_t N,
+                        int64_t K, int32_t accumulate, int32_t y_f32,
+                        int32_t act, int64_t ldy, int32_t gated) {
+  size_t normed =
+      (size_t(M) * size_t(K) * dtypeBytes(g->dtype) + 255) / 256 * 64; // floats
+  size_t product =
+      gated ? (size_t(M) * size_t(2 * N) * dtypeBytes(g->dtype) + 3) / 4 : 0;
+  float *scratch = g->scratchFor(normed + product);
+  if (!scratch)
+    return;
+  normalise(scratch);
+  if (gated)
+    gatedThroughScratch(g, scratch, w, bias, y, M, N, K, act, scratch + normed);
+  else
+    olmg_matmul(g, scratch, w, bias, y, M, N, K, accumulate, y_f32, act, ldy);
+}
+
+} // namespace
+
 extern "C" void olmg_matmul_norm(OlmgContext *g, const void *x,
                                  const void *norm_w, float eps, float w_offset,
                                  const void *w, const void *bias, void *y,
@@ -462,18 +489,28 @@ extern "C" void olmg_matmul_norm(OlmgContext *g, const void *x,
     g->noteLaunch("olmg_matmul_norm (gemv)");
     return;
   }
-  // The normalised rows into scratch (256-byte aligned for cuBLASLt), a
-  // gated product after them; then the product as an unnormed call would.
-  size_t normed =
-      (size_t(M) * size_t(K) * dtypeBytes(g->dtype) + 255) / 256 * 64; // floats
-  size_t product =
-      gated ? (size_t(M) * size_t(2 * N) * dtypeBytes(g->dtype) + 3) / 4 : 0;
-  float *scratch = g->scratchFor(normed + product);
-  if (!scratch)
+  normThroughScratch(
+      g,
+      [&](float *xn) { olmg_rmsnorm(g, x, norm_w, xn, M, K, eps, w_offset); },
+      w, bias, y, M, N, K, accumulate, y_f32, act, ldy, gated);
+}
+
+extern "C" void olmg_matmul_layernorm(OlmgContext *g, const void *x,
+                                      const void *norm_w, const void *norm_b,
+                                      float eps, const void *w,
+                                      const void *bias, void *y, int64_t M,
+                                      int64_t N, int64_t K, int32_t accumulate,
+                                      int32_t y_f32, int32_t act, int64_t ldy,
+                                      int32_t gated) {
+  if (M <= 0 || N <= 0)
     return;
-  olmg_rmsnorm(g, x, norm_w, scratch, M, K, eps, w_offset);
-  if (gated)
-    gatedThroughScratch(g, scratch, w, bias, y, M, N, K, act, scratch + normed);
-  else
-    olmg_matmul(g, scratch, w, bias, y, M, N, K, accumulate, y_f32, act, ldy);
+  if (gemvLayerNorm(g, x, norm_w, norm_b, eps, w, bias, y, M, N, K, accumulate,
+                    y_f32, act, gated != 0)) {
+    g->noteLaunch("olmg_matmul_layernorm (gemv)");
+    return;
+  }
+  normThroughScratch(
+      g,
+      [&](float *xn) { olmg_layernorm(g, x, norm_w, norm_b, xn, M, K, eps); },
+      w, bias, y, M, N, K, accumulate, y_f32, act, ldy, gated);
 }

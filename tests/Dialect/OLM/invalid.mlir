@@ -330,8 +330,49 @@ olm.model @matmul_norm_eps_without_norm attributes {dtype = f32} {
   %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
   %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
   %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
-  // expected-error @+1 {{norm_eps without a norm weight}}
+  // expected-error @+1 {{norm_eps, layer_norm and norm_bias need a norm weight}}
   %m = olm.matmul %x, %w {norm_eps = 1.0e-05 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_norm_bias_without_layer_norm attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %g = olm.weight "g" {init = {kind = "ones"}, sources = [{shape = array<i64: 8>, tensor = "g"}]} : tensor<8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // An RMSNorm has no bias.
+  // expected-error @+1 {{norm_bias is for a layer_norm norm}}
+  %m = olm.matmul %x, %w norm %g : tensor<8xf32> norm_bias %g : tensor<8xf32> {norm_eps = 1.0e-05 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_layer_norm_offset attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %g = olm.weight "g" {init = {kind = "ones"}, sources = [{shape = array<i64: 8>, tensor = "g"}]} : tensor<8xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{a layer_norm norm takes no norm_offset}}
+  %m = olm.matmul %x, %w norm %g : tensor<8xf32> {layer_norm, norm_eps = 1.0e-05 : f64, norm_offset = 1.0 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
+  olm.yield %m : tensor<?x?x8xf32>
+}
+
+// -----
+
+olm.model @matmul_layer_norm_bias_shape attributes {dtype = f32} {
+^bb0(%ids: tensor<?x?xi32>):
+  %e = olm.weight "e" {init = {kind = "zeros"}, sources = [{shape = array<i64: 16, 8>, tensor = "e"}]} : tensor<16x8xf32>
+  %w = olm.weight "w" {init = {kind = "zeros"}, sources = [{shape = array<i64: 8, 8>, tensor = "w"}]} : tensor<8x8xf32>
+  %g = olm.weight "g" {init = {kind = "ones"}, sources = [{shape = array<i64: 8>, tensor = "g"}]} : tensor<8xf32>
+  %b = olm.weight "b" {init = {kind = "zeros"}, sources = [{shape = array<i64: 4>, tensor = "b"}]} : tensor<4xf32>
+  %x = olm.embed_lookup %ids, %e : tensor<?x?xi32>, tensor<16x8xf32> -> tensor<?x?x8xf32>
+  // expected-error @+1 {{norm bias must be 8, got 'tensor<4xf32>'}}
+  %m = olm.matmul %x, %w norm %g : tensor<8xf32> norm_bias %b : tensor<4xf32> {layer_norm, norm_eps = 1.0e-05 : f64} : tensor<?x?x8xf32>, tensor<8x8xf32> -> tensor<?x?x8xf32>
   olm.yield %m : tensor<?x?x8xf32>
 }
 

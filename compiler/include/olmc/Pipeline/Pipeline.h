@@ -23,9 +23,10 @@ struct CompileOptions {
   std::string dtype;          // "" = the model's own
   int64_t maxSeq = 1024;
   int64_t maxBatch = 1;
-  /// cuda: run olm-fuse-norm-matmul (opt-in until it is faster; see
-  /// bench/NOTES.md, versions 6b and 7).
-  bool fuseNormMatmul = false;
+  /// cuda: which norms olm-fuse-norm-matmul folds into their products:
+  /// "none", "ungated" (all but gated products'; measured the fastest on an
+  /// H200, bench/NOTES.md version 8) or "all".
+  std::string fuseNormMatmul = "ungated";
   /// The model's own dtype, from the olm module.
   std::string modelDtype = "f32";
 

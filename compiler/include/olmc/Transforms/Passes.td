@@ -100,24 +100,35 @@ def FuseMatmulGatedActivation
 }
 
 def FuseNormMatmul : Pass<"olm-fuse-norm-matmul", "::olm::ModelOp"> {
-  let summary = "Fold an RMSNorm into the matmul that reads it";
+  let summary = "Fold an RMSNorm or a LayerNorm into the matmul that reads it";
   let description = [{
     `olm.matmul (olm.rms_norm %x, %g)` where the norm's result is read by
     that matmul alone becomes `olm.matmul %x ... norm %g` with `norm_eps`
     and `norm_offset` from the norm: the product's input is the normalised
-    row. The cuda target's batch-1 GEMV normalises the row it reads (x
-    times the norm weight in its main loop, the block's sum of squares
-    beside it, rstd in the epilogue), so a pre-norm layer's two norms and
-    the final norm are no kernels of their own in a decode step; larger
-    products normalise into scratch, then multiply. Runs after the other
-    matmul fusions (they leave a normed product alone). `olmc compile
-    --target cuda --fuse-norm-matmul` runs it; it is off by default:
-    measured on an H200 it made Qwen2.5-0.5B's batch-1 decode faster but
-    Llama-3.2-1B's slower (its bandwidth-bound gate/up product pays for the
-    extra multiply per element more than the norm kernel it saves;
-    bench/NOTES.md, versions 6b and 7). Lowering a normed matmul for the
-    cpu target is an error.
+    row. `olm.layer_norm %x affine(%g, %b)` (or with the weight alone)
+    becomes `norm %g norm_bias %b` with `layer_norm`. The cuda target's
+    batch-1 GEMV normalises the row it reads (an RMSNorm: x times the norm
+    weight in its main loop, the block's sum of squares beside it, rstd in
+    the epilogue; a LayerNorm: each warp sums the row itself first, then
+    the loop normalises exactly), so a layer's norms are no kernels of
+    their own in a decode step; larger products normalise into scratch,
+    then multiply.
+
+    Gated products (a gated MLP's gate/up) are left alone unless `gated`
+    is set: measured on an H200 the normed gated GEMV cost more than the
+    norm kernel it saved, on Llama-3.2-1B (+1.4 us) and Qwen2.5-0.5B
+    (+0.2 us), while the q/k/v product gained 0.4 and 1.0 us, and GPT-2's
+    LayerNormed q/k/v and fc products 0.4 and 0.25 us (bench/NOTES.md,
+    versions 7 and 8). Runs after the other matmul
+    fusions (they leave a normed product alone). `olmc compile --target
+    cuda` runs it (`--fuse-norm-matmul=ungated`, the default; `all` sets
+    `gated`, `none` skips it). Lowering a normed matmul for the cpu target
+    is an error.
   }];
+  let options = [
+    Option<"gated", "gated", "bool", /*default=*/"false",
+           "also fold norms into gated products">
+  ];
 }
 
 def FuseElementwise : Pass<"olm-fuse-elementwise", "::olm::ModelOp"> {

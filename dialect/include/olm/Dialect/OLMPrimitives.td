@@ -70,8 +70,8 @@ def OLM_PosAddOp : OLM_PrimOp<"pos_add"> {
 
 def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
   let summary = "y = act(x W^T (+ bias)) or x W^T (+ bias) (+ residual), "
-                "W: [N, K]; gated: act(gate) * up; x rms-normed first "
-                "with a norm";
+                "W: [N, K]; gated: act(gate) * up; x rms- or layer-normed "
+                "first with a norm";
   let description = [{
     A residual, when present, has the result's type and is added to the
     product: what `olm-fuse-matmul-residual` makes of a residual add whose
@@ -95,12 +95,14 @@ def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
     A `norm` weight [K] (with `norm_eps`, and `norm_offset` as
     `olm.rms_norm`'s `weight_offset`) makes the product's input
     `rms_norm(input, norm)`: what `olm-fuse-norm-matmul` makes of an
-    `olm.rms_norm` read by this product alone. Backends may keep the
-    normalised row in float32 or round it to the compute dtype as the
-    separate op would have stored it: the cuda target's batch-1 GEMV
-    normalises the row it reads in float32 (one kernel less before each
-    norm's product); larger products normalise into scratch (rounded)
-    first.
+    `olm.rms_norm` read by this product alone. With `layer_norm` the input
+    is `layer_norm(input, norm, norm_bias)` instead (`olm.layer_norm` with
+    an affine weight and optionally a bias; `norm_offset` must be 0).
+    Backends may keep the normalised row in float32 or round it to the
+    compute dtype as the separate op would have stored it: the cuda
+    target's batch-1 GEMV normalises the row it reads in float32 (one
+    kernel less before each norm's product); larger products normalise
+    into scratch (rounded) first.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        Optional<AnyRankedTensor>:$bias,
@@ -110,12 +112,15 @@ def OLM_MatmulOp : OLM_PrimOp<"matmul", [Pure, AttrSizedOperandSegments]> {
                        UnitAttr:$gated,
                        Optional<AnyRankedTensor>:$norm,
                        OptionalAttr<F64Attr>:$norm_eps,
-                       DefaultValuedAttr<F64Attr, "0.0">:$norm_offset);
+                       DefaultValuedAttr<F64Attr, "0.0">:$norm_offset,
+                       UnitAttr:$layer_norm,
+                       Optional<AnyRankedTensor>:$norm_bias);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^ `:` type($bias))?
     (`residual` $residual^ `:` type($residual))?
-    (`norm` $norm^ `:` type($norm))? attr-dict `:`
+    (`norm` $norm^ `:` type($norm))?
+    (`norm_bias` $norm_bias^ `:` type($norm_bias))? attr-dict `:`
     type($input) `,` type($weight) `->` type($result)
   }];
 }
