@@ -1,11 +1,12 @@
 // RUN: olmc-opt %s --olm-lower-to-llvm=target=cuda | FileCheck %s
+// RUN: sed s/bf16/f32/g %s | not olmc-opt --olm-lower-to-llvm=target=cpu 2>&1 | FileCheck %s --check-prefix=CPU
 //
 // A LayerNorm folded into its matmul (olm-fuse-norm-matmul) is one call on
 // the cuda target: olmg_matmul_layernorm(g, x, norm_w, norm_b, eps, w, bias,
 // y, rows, N, K, accumulate, y_f32, act, ldy, gated). GPT-2's q/k/v product
 // passes its norm bias and its own bias; a norm without a bias passes null;
 // the head writes the float32 logits with their padded row stride
-// (15 -> 16).
+// (15 -> 16). The cpu target does not take it.
 
 module {
 olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers = 3 : i64, olm.kv_bytes = 0 : i64, olm.kv_layers = [], olm.max_batch = 2 : i64, olm.max_seq = 8 : i64} {
@@ -69,3 +70,5 @@ olm.model @m attributes {dtype = bf16, olm.arena_bytes = 1024 : i64, olm.buffers
 // CHECK-LABEL: llvm.func @olmx_decode(
 // CHECK: llvm.call @olmg_matmul_layernorm(
 // CHECK: llvm.call @olmg_matmul_layernorm(
+
+// CPU: <stdin>:22:8: error: 'olm.matmul' op norm (olm-fuse-norm-matmul) is for the cuda target; the cpu target takes olm.rms_norm or olm.layer_norm and the product apart

@@ -336,7 +336,12 @@ void checkMatmulGated(OlmgContext &g, int64_t M, int64_t H, int64_t K,
 /// The norm of a normed product: olmg_matmul_norm's RMSNorm, or
 /// olmg_matmul_layernorm's LayerNorm with a weight and bias or the weight
 /// alone.
-enum class NormKind { kRms, kLayer, kLayerNoBias };
+enum class NormKind {
+  kRms,
+  kLayer,
+  kLayerNoBias,
+  kLayerFarMean // rows 100 +- 1: E[x^2] - mean^2 would cancel
+};
 
 /// olmg_matmul_norm / olmg_matmul_layernorm against olmk_rmsnorm /
 /// olmk_layernorm (rounded to the dtype, as the separate kernel stores it)
@@ -344,8 +349,8 @@ enum class NormKind { kRms, kLayer, kLayerNoBias };
 /// the row it reads (in float, unrounded: within the dtype's bound of the
 /// reference), larger batches the norm into scratch and cuBLASLt (gated:
 /// with the gating kernel after it). LayerNorm rows have a mean far from
-/// 0 and one outlier feature (GPT-2's residual stream has such), which
-/// the GEMV's shifted sums must survive.
+/// 0 and one outlier feature (GPT-2's residual stream has such), or a mean
+/// of 100 with a spread of 1: the GEMV's shifted sums must survive both.
 void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
                      bool accumulate, bool yF32, int act, bool gated,
                      float wOffset, int64_t ldy = 0,
@@ -357,6 +362,7 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
       std::string(layer ? "matmul_layernorm " : "matmul_norm ") +
       std::to_string(M) + "x" + std::to_string(N) + "x" + std::to_string(K) +
       (kind == NormKind::kLayerNoBias ? " no norm bias" : "") +
+      (kind == NormKind::kLayerFarMean ? " mean 100" : "") +
       (bias ? " bias" : "") + (accumulate ? " acc" : "") +
       (yF32 ? " y_f32" : "") +
       (act >= 0 ? std::string(" ") + actName(act) : "") +
@@ -377,7 +383,10 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
                      y0 = randomVec(size_t(M * N));
   for (float &v : nw)
     v += wOffset != 0.0f ? 0.0f : 1.0f;
-  if (layer)
+  if (kind == NormKind::kLayerFarMean)
+    for (float &v : x)
+      v = 100.0f + v / 4.0f;
+  else if (layer)
     for (int64_t r = 0; r < M; ++r) {
       for (int64_t k = 0; k < K; ++k)
         x[size_t(r * K + k)] += 30.0f;
@@ -389,8 +398,8 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   std::vector<float> xn(x.size());
   if (layer)
     olmk_layernorm(x.data(), nw.data(),
-                   kind == NormKind::kLayer ? nb.data() : nullptr, xn.data(), M,
-                   K, eps);
+                   kind == NormKind::kLayerNoBias ? nullptr : nb.data(),
+                   xn.data(), M, K, eps);
   else
     olmk_rmsnorm(x.data(), nw.data(), xn.data(), M, K, eps, wOffset);
   quantize(dt, xn);
@@ -421,9 +430,9 @@ void checkMatmulNorm(OlmgContext &g, int64_t M, int64_t N, int64_t K, bool bias,
   }
   if (layer)
     olmg_matmul_layernorm(&g, dX.p, dNw.p,
-                          kind == NormKind::kLayer ? dNb.p : nullptr, eps, dW.p,
-                          bias ? dB.p : nullptr, dY.p, M, N, K, accumulate,
-                          yF32, act, ldy, gated ? 1 : 0);
+                          kind == NormKind::kLayerNoBias ? nullptr : dNb.p, eps,
+                          dW.p, bias ? dB.p : nullptr, dY.p, M, N, K,
+                          accumulate, yF32, act, ldy, gated ? 1 : 0);
   else
     olmg_matmul_norm(&g, dX.p, dNw.p, eps, wOffset, dW.p, bias ? dB.p : nullptr,
                      dY.p, M, N, K, accumulate, yF32, act, ldy, gated ? 1 : 0);
@@ -680,10 +689,14 @@ template <class F> double timeChained(OlmgContext &g, F f) {
 /// products) chains of calls replayed as a CUDA graph (timeGraph), as a
 /// decode step runs them. Orientation, not a benchmark.
 void runTimings() {
-  // Sections: "timing attention", "timing matmul", "timing normed" (a
-  // --filter of "timing" runs all three).
-  if (!wanted("timing attention") && !wanted("timing matmul") &&
-      !wanted("timing normed"))
+  // Sections: "timing attention", "timing matmul", "timing normed"; they
+  // run with no filter or one that starts with "timing" (all three for
+  // "timing"), not for a check's filter such as "matmul".
+  auto section = [](const std::string &name) {
+    return filter.empty() ||
+           (filter.rfind("timing", 0) == 0 && wanted("timing " + name));
+  };
+  if (!section("attention") && !section("matmul") && !section("normed"))
     return;
   DType dt = DType::BF16;
   OlmgContext g(dt, 8);
@@ -714,7 +727,7 @@ void runTimings() {
                 (long long)B, (long long)T, (long long)pos0, ms,
                 kvBytes / ms * 1e-6, T == 1 ? ", in a graph" : "");
   };
-  if (wanted("timing attention")) {
+  if (section("attention")) {
     attn(1, 512, 0, 1024);
     attn(8, 512, 0, 1024);
     attn(1, 1, 4000, 4096);
@@ -737,7 +750,7 @@ void runTimings() {
                 2.0 * double(M * N * K) / ms * 1e-9);
   };
   // Llama-3.2-1B's decode products: qkv, o, gate+up, down, head.
-  if (wanted("timing matmul")) {
+  if (section("matmul")) {
     mm(1, 3072, 2048);
     mm(1, 2048, 2048);
     mm(1, 16384, 2048);
@@ -792,7 +805,7 @@ void runTimings() {
                 yF32 ? " y_f32" : "", norm, sep * 1e3, plain * 1e3, norm,
                 fused * 1e3);
   };
-  if (wanted("timing normed")) {
+  if (section("normed")) {
     normed(3072, 2048, false, false);
     normed(8192, 2048, true, false);
     normed(128256, 2048, false, true);
@@ -802,7 +815,7 @@ void runTimings() {
     normed(3072, 768, false, false, true); // GPT-2's fc
     normed(50257, 768, false, true, true); // GPT-2's head
   }
-  if (!wanted("timing matmul"))
+  if (!section("matmul"))
     return;
   Buf x(dt, 2048 * 8), w(dt, 2048);
   x.upload(randomVec(x.n));
@@ -897,6 +910,13 @@ void runAll(DType dt) {
   checkMatmulNorm(g, 3, 1000, 256, true, true, false, -1, false, 0.0f, 0, ln);
   checkMatmulNorm(g, 70, 513, 320, false, false, false, OLMK_ACT_SILU, true,
                   0.0f, 0, lnW);
+  // Rows whose mean dwarfs their spread, K not a multiple of a warp's 32
+  // packs, GPT-2's prefill head (scratch path).
+  checkMatmulNorm(g, 1, 2304, 768, true, false, false, -1, false, 0.0f, 0,
+                  NormKind::kLayerFarMean);
+  checkMatmulNorm(g, 1, 1000, 896, false, true, false, -1, false, 0.0f, 0, ln);
+  checkMatmulNorm(g, 70, 50257, 64, false, false, true, -1, false, 0.0f, 50260,
+                  ln);
   checkSoftcap(g, 10007, 30.0f, false);
   checkSoftcap(g, 10007, 50.0f, true);
   checkSimple(g, 100003);

@@ -73,11 +73,12 @@ int compileMain(int argc, char **argv) {
                             cl::desc("most sequences per call"), cl::init(1),
                             cl::cat(category));
   cl::opt<std::string> fuseNormMatmul(
-      "fuse-norm-matmul", cl::ValueOptional,
+      "fuse-norm-matmul", cl::ValueOptional, cl::value_desc("ungated|all|none"),
       cl::desc("cuda: which norms to fold into the matmul that reads them "
-               "(olm-fuse-norm-matmul): ungated (default: all but gated "
-               "products', the fastest on an H200, bench/NOTES.md), all "
-               "(also the gated MLP's; the bare flag), or none"),
+               "(olm-fuse-norm-matmul), given as --fuse-norm-matmul=VALUE: "
+               "ungated (default: all but gated products', the fastest on "
+               "an H200, bench/NOTES.md), all (also the gated MLP's; the "
+               "bare flag), or none"),
       cl::init("ungated"), cl::cat(category));
   cl::list<std::string> dialectPlugins(
       "load-dialect-plugin",

@@ -36,11 +36,12 @@ struct FuseNormMatmulPass : olmc::impl::FuseNormMatmulBase<FuseNormMatmulPass> {
         continue;
       Operation *n = m.getInput().getDefiningOp();
       // The normalised activation must be read by this product alone (a
-      // second reader would need it stored anyway), and the product must
-      // not also take it as its residual.
-      if (!n || !n->hasOneUse() || m.getResidual() == m.getInput())
+      // second reader would need it stored anyway); a product that also
+      // takes it as its residual reads it twice, which the one-use test
+      // already refuses.
+      if (!n || !n->hasOneUse())
         continue;
-      Value x, weight, bias;
+      Value x, weight, normBias;
       FloatAttr eps;
       llvm::APFloat offset(0.0);
       bool layer = false;
@@ -55,7 +56,7 @@ struct FuseNormMatmulPass : olmc::impl::FuseNormMatmulBase<FuseNormMatmulPass> {
           continue;
         x = ln.getInput();
         weight = ln.getAffine()[0];
-        bias = ln.getAffine().size() > 1 ? ln.getAffine()[1] : Value();
+        normBias = ln.getAffine().size() > 1 ? ln.getAffine()[1] : Value();
         eps = ln.getEpsAttr();
         layer = true;
       } else {
@@ -65,7 +66,7 @@ struct FuseNormMatmulPass : olmc::impl::FuseNormMatmulBase<FuseNormMatmulPass> {
       auto fused = MatmulOp::create(b, m.getLoc(), m.getResult().getType(), x,
                                     m.getWeight(), m.getBias(), m.getResidual(),
                                     m.getActivationAttr(), m.getGated(), weight,
-                                    eps, offset, layer, bias);
+                                    eps, offset, layer, normBias);
       fused->setDiscardableAttrs(m->getDiscardableAttrDictionary());
       m.replaceAllUsesWith(fused.getResult());
       m.erase();

@@ -409,8 +409,8 @@ private:
     if (auto m = dyn_cast<MatmulOp>(op)) {
       if (m.getNorm())
         return op.emitOpError("norm (olm-fuse-norm-matmul) is for the cuda "
-                              "target; the cpu target takes olm.rms_norm and "
-                              "the product apart");
+                              "target; the cpu target takes olm.rms_norm or "
+                              "olm.layer_norm and the product apart");
       if (m.getGated())
         return op.emitOpError("gated (olm-fuse-matmul-gated-activation) is "
                               "for the cuda target; the cpu target takes "

@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-enum { kOlmxAbiVersion = 5 };
+enum { kOlmxAbiVersion = 6 };
 
 typedef struct OlmxRunContext {
   /// One pointer per manifest weight, in manifest order, each holding the
