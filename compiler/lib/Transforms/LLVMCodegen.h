@@ -316,6 +316,14 @@ private:
     return LLVM::AddressOfOp::create(b, loc, global);
   }
 
+  /// pointerOf(v) for an optional operand: a null pointer where v is absent
+  /// (a bias, a norm's affine parameters).
+  FailureOr<Value> pointerOrNull(Value v) {
+    if (!v)
+      return null();
+    return pointerOf(v);
+  }
+
   /// The pointer holding `v`: a weight, the ids, an arena buffer, or the
   /// caller's logits.
   FailureOr<Value> pointerOf(Value v) {
@@ -415,21 +423,14 @@ private:
         return op.emitOpError("gated (olm-fuse-matmul-gated-activation) is "
                               "for the cuda target; the cpu target takes "
                               "the product and olm.gated_act apart");
-      FailureOr<Value> x = in(0), w = in(1);
-      if (failed(x) || failed(w))
+      FailureOr<Value> x = in(0), w = in(1), bias = pointerOrNull(m.getBias());
+      if (failed(x) || failed(w) || failed(bias))
         return failure();
-      Value bias = null();
-      if (m.getBias()) {
-        FailureOr<Value> bp = pointerOf(m.getBias());
-        if (failed(bp))
-          return failure();
-        bias = *bp;
-      }
       FailureOr<int32_t> accumulate = prepareResidual(m, out);
       if (failed(accumulate))
         return failure();
       call("olmk_matmul",
-           {*x, *w, bias, out, rows, i64c(features(m.getResult())),
+           {*x, *w, *bias, out, rows, i64c(features(m.getResult())),
             i64c(features(m.getInput())), i32c(*accumulate)});
       if (std::optional<StringRef> act = m.getActivation())
         call("olmk_activation", {out, elements(m.getResult()),
@@ -446,25 +447,17 @@ private:
       return success();
     }
     if (auto n = dyn_cast<LayerNormPrimOp>(op)) {
-      FailureOr<Value> x = in(0);
-      if (failed(x))
+      ValueRange affine = n.getAffine();
+      FailureOr<Value> x = in(0),
+                       w = pointerOrNull(affine.size() > 0 ? affine[0]
+                                                           : Value()),
+                       bias = pointerOrNull(affine.size() > 1 ? affine[1]
+                                                              : Value());
+      if (failed(x) || failed(w) || failed(bias))
         return failure();
-      Value w = null(), bias = null();
-      if (n.getAffine().size() > 0) {
-        FailureOr<Value> wp = pointerOf(n.getAffine()[0]);
-        if (failed(wp))
-          return failure();
-        w = *wp;
-      }
-      if (n.getAffine().size() > 1) {
-        FailureOr<Value> bp = pointerOf(n.getAffine()[1]);
-        if (failed(bp))
-          return failure();
-        bias = *bp;
-      }
-      call("olmk_layernorm", {*x, w, bias, out, rows,
-                              i64c(features(n.getInput())),
-                              f32c(n.getEps().convertToDouble())});
+      call("olmk_layernorm",
+           {*x, *w, *bias, out, rows, i64c(features(n.getInput())),
+            f32c(n.getEps().convertToDouble())});
       return success();
     }
     if (auto a = dyn_cast<ActOp>(op)) {

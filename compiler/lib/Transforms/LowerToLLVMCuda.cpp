@@ -49,16 +49,9 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
     return success();
   }
   if (auto m = dyn_cast<MatmulOp>(op)) {
-    FailureOr<Value> x = in(0), w = in(1);
-    if (failed(x) || failed(w))
+    FailureOr<Value> x = in(0), w = in(1), bias = pointerOrNull(m.getBias());
+    if (failed(x) || failed(w) || failed(bias))
       return failure();
-    Value bias = null();
-    if (m.getBias()) {
-      FailureOr<Value> bp = pointerOf(m.getBias());
-      if (failed(bp))
-        return failure();
-      bias = *bp;
-    }
     if (m.getGated() && isOutput)
       return op.emitOpError("cannot gate into the logits");
     if (m.getResidual() && isOutput)
@@ -76,23 +69,19 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
       if (failed(nw))
         return failure();
       if (m.getLayerNorm()) {
-        Value nb = null();
-        if (m.getNormBias()) {
-          FailureOr<Value> p = pointerOf(m.getNormBias());
-          if (failed(p))
-            return failure();
-          nb = *p;
-        }
+        FailureOr<Value> nb = pointerOrNull(m.getNormBias());
+        if (failed(nb))
+          return failure();
         call("olmg_matmul_layernorm",
-             {devicePtr, *x, *nw, nb, f32c(m.getNormEps()->convertToDouble()),
-              *w, bias, out, rows, i64c(features(m.getResult())),
+             {devicePtr, *x, *nw, *nb, f32c(m.getNormEps()->convertToDouble()),
+              *w, *bias, out, rows, i64c(features(m.getResult())),
               i64c(features(m.getInput())), i32c(*accumulate), toF32, i32c(act),
               i64c(ldy), i32c(m.getGated() ? 1 : 0)});
         return success();
       }
       call("olmg_matmul_norm",
            {devicePtr, *x, *nw, f32c(m.getNormEps()->convertToDouble()),
-            f32c(m.getNormOffset().convertToDouble()), *w, bias, out, rows,
+            f32c(m.getNormOffset().convertToDouble()), *w, *bias, out, rows,
             i64c(features(m.getResult())), i64c(features(m.getInput())),
             i32c(*accumulate), toF32, i32c(act), i64c(ldy),
             i32c(m.getGated() ? 1 : 0)});
@@ -101,12 +90,12 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
     if (m.getGated()) {
       // The verifier allows no residual here: accumulate is 0.
       call("olmg_matmul_gated",
-           {devicePtr, *x, *w, bias, out, rows, i64c(features(m.getResult())),
+           {devicePtr, *x, *w, *bias, out, rows, i64c(features(m.getResult())),
             i64c(features(m.getInput())), i32c(act)});
       return success();
     }
     call("olmg_matmul",
-         {devicePtr, *x, *w, bias, out, rows, i64c(features(m.getResult())),
+         {devicePtr, *x, *w, *bias, out, rows, i64c(features(m.getResult())),
           i64c(features(m.getInput())), i32c(*accumulate), toF32, i32c(act),
           i64c(ldy)});
     return success();
@@ -122,24 +111,15 @@ LogicalResult Codegen::emitDeviceOp(Operation &op, Value out) {
     return success();
   }
   if (auto n = dyn_cast<LayerNormPrimOp>(op)) {
-    FailureOr<Value> x = in(0);
-    if (failed(x))
+    ValueRange affine = n.getAffine();
+    FailureOr<Value> x = in(0),
+                     w = pointerOrNull(affine.size() > 0 ? affine[0] : Value()),
+                     bias =
+                         pointerOrNull(affine.size() > 1 ? affine[1] : Value());
+    if (failed(x) || failed(w) || failed(bias))
       return failure();
-    Value w = null(), bias = null();
-    if (n.getAffine().size() > 0) {
-      FailureOr<Value> wp = pointerOf(n.getAffine()[0]);
-      if (failed(wp))
-        return failure();
-      w = *wp;
-    }
-    if (n.getAffine().size() > 1) {
-      FailureOr<Value> bp = pointerOf(n.getAffine()[1]);
-      if (failed(bp))
-        return failure();
-      bias = *bp;
-    }
     call("olmg_layernorm",
-         {devicePtr, *x, w, bias, out, rows, i64c(features(n.getInput())),
+         {devicePtr, *x, *w, *bias, out, rows, i64c(features(n.getInput())),
           f32c(n.getEps().convertToDouble())});
     return success();
   }
