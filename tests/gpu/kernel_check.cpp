@@ -92,13 +92,18 @@ double relError(const std::vector<float> &out, const std::vector<float> &ref) {
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
+/// Appended to the names of the checks that run while a GEMV form is
+/// forced (runGemvForms).
+std::string formTag;
+
 bool wanted(const std::string &name) {
-  return filter.empty() || name.find(filter) != std::string::npos;
+  return filter.empty() || (name + formTag).find(filter) != std::string::npos;
 }
 
-void report(const std::string &name, DType dt, double rel) {
+void report(const std::string &check, DType dt, double rel) {
   double thr = dt == DType::F32 ? 2e-5 : 1e-2;
   bool pass = !std::isnan(rel) && rel <= thr;
+  std::string name = check + formTag;
   rows.push_back({name, dtypeName(dt), rel, thr, pass});
   std::printf("%-58s %-5s rel %.3e  (<= %.0e) %s\n", name.c_str(),
               dtypeName(dt), rel, thr, pass ? "ok" : "FAIL");
@@ -689,14 +694,16 @@ template <class F> double timeChained(OlmgContext &g, F f) {
 /// products) chains of calls replayed as a CUDA graph (timeGraph), as a
 /// decode step runs them. Orientation, not a benchmark.
 void runTimings() {
-  // Sections: "timing attention", "timing matmul", "timing normed"; they
+  // Sections: "timing attention", "timing matmul", "timing normed",
+  // "timing gemv"; they
   // run with no filter or one that starts with "timing" (all three for
   // "timing"), not for a check's filter such as "matmul".
   auto section = [](const std::string &name) {
     return filter.empty() ||
            (filter.rfind("timing", 0) == 0 && wanted("timing " + name));
   };
-  if (!section("attention") && !section("matmul") && !section("normed"))
+  if (!section("attention") && !section("matmul") && !section("normed") &&
+      !section("gemv"))
     return;
   DType dt = DType::BF16;
   OlmgContext g(dt, 8);
@@ -815,6 +822,73 @@ void runTimings() {
     normed(3072, 768, false, false, true); // GPT-2's fc
     normed(50257, 768, false, true, true); // GPT-2's head
   }
+  // Every batch-1 product of a GPT-2, Llama-3.2-1B and Qwen2.5-0.5B
+  // decode step (the norm, bias, gating and f32 logits they have), in
+  // each form of the GEMV, 20 back to back in a graph: the form the
+  // runtime chooses (0), the block form at each group width, the
+  // streaming form (-1 persistent, -2 one row set a warp).
+  enum Norm { kNone, kRms, kLn };
+  auto gemvForms = [&](const char *what, int64_t N, int64_t K, Norm norm,
+                       bool bias, bool acc, bool gated, bool yF32, int act) {
+    DType yt = yF32 ? DType::F32 : dt;
+    int64_t rowsW = gated ? 2 * N : N;
+    Buf x(dt, size_t(K)), nw(dt, size_t(K)), nb(dt, size_t(K)),
+        w(dt, size_t(rowsW * K)), b(dt, size_t(rowsW)), y(yt, size_t(N));
+    for (Buf *v : {&x, &nw, &nb, &w, &b, &y})
+      v->upload(randomVec(v->n, 0.05f));
+    const void *bp = bias ? b.p : nullptr;
+    auto call = [&] {
+      if (gated && norm == kNone)
+        olmg_matmul_gated(&g, x.p, w.p, bp, y.p, 1, N, K, act);
+      else if (norm == kRms)
+        olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, bp, y.p, 1, N, K, acc,
+                         yF32, act, N, gated);
+      else if (norm == kLn)
+        olmg_matmul_layernorm(&g, x.p, nw.p, nb.p, 1e-5f, w.p, bp, y.p, 1, N, K,
+                              acc, yF32, act, N, gated);
+      else
+        olmg_matmul(&g, x.p, w.p, bp, y.p, 1, N, K, acc, yF32, act, N);
+    };
+    std::printf("gemv %-22s 1x%lldx%lld (us in a graph / TB/s of weights):",
+                what, (long long)rowsW, (long long)K);
+    for (int form : {0, 32, 64, 128, 256, -1, -2}) {
+      g.gemvForm = form;
+      double us = timeChained(g, call) * 1e3;
+      std::printf(" [%d] %.2f / %.2f", form, us,
+                  double(rowsW * K * 2) / us * 1e-6);
+    }
+    g.gemvForm = 0;
+    std::printf("\n");
+  };
+  if (section("gemv")) {
+    const int gelu = OLMK_ACT_GELU_TANH, silu = OLMK_ACT_SILU;
+    gemvForms("llama qkv (rms)", 3072, 2048, kRms, false, false, false, false,
+              -1);
+    gemvForms("llama o (acc)", 2048, 2048, kNone, false, true, false, false,
+              -1);
+    gemvForms("llama gate/up", 8192, 2048, kNone, false, false, true, false,
+              silu);
+    gemvForms("llama down (acc)", 2048, 8192, kNone, false, true, false, false,
+              -1);
+    gemvForms("llama head (rms, f32)", 128256, 2048, kRms, false, false, false,
+              true, -1);
+    gemvForms("gpt2 qkv (ln)", 2304, 768, kLn, true, false, false, false, -1);
+    gemvForms("gpt2 o (acc)", 768, 768, kNone, true, true, false, false, -1);
+    gemvForms("gpt2 fc (ln, gelu)", 3072, 768, kLn, true, false, false, false,
+              gelu);
+    gemvForms("gpt2 proj (acc)", 768, 3072, kNone, true, true, false, false,
+              -1);
+    gemvForms("gpt2 head (ln, f32)", 50257, 768, kLn, false, false, false, true,
+              -1);
+    gemvForms("qwen qkv (rms)", 1152, 896, kRms, true, false, false, false, -1);
+    gemvForms("qwen o (acc)", 896, 896, kNone, false, true, false, false, -1);
+    gemvForms("qwen gate/up", 4864, 896, kNone, false, false, true, false,
+              silu);
+    gemvForms("qwen down (acc)", 896, 4864, kNone, false, true, false, false,
+              -1);
+    gemvForms("qwen head (rms, f32)", 151936, 896, kRms, false, false, false,
+              true, -1);
+  }
   if (!section("matmul"))
     return;
   Buf x(dt, 2048 * 8), w(dt, 2048);
@@ -823,6 +897,46 @@ void runTimings() {
   double ms = timeIt(
       g, [&] { olmg_rmsnorm(&g, x.p, w.p, x.p, 1, 2048, 1e-5f, 0.0f); }, 50);
   std::printf("rmsnorm 1x2048: %.4f ms (launch-bound)\n", ms);
+}
+
+/// The forms of the GEMV a context can be forced into (OlmgContext::
+/// gemvForm): the block form at every group width, the streaming form on
+/// a persistent grid and with one row set a warp.
+constexpr int kGemvForms[] = {32, 64, 128, 256, -1, -2};
+
+/// Batch-1 products of every kind in each forced form of the GEMV: plain
+/// with bias, accumulation, activations and padded f32 logits; gated;
+/// RMS- and layer-normalised (rows that end mid-set, K under a warp's 32
+/// packs, K not a multiple of them).
+void runGemvForms(DType dt) {
+  OlmgContext g(dt, 4);
+  const NormKind ln = NormKind::kLayer;
+  for (int form : kGemvForms) {
+    g.gemvForm = form;
+    formTag = " [gemv form " + std::to_string(form) + "]";
+    checkMatmul(g, 1, 4096, 1024, false, false, false);
+    checkMatmul(g, 1, 3072, 768, true, false, false, OLMK_ACT_GELU_TANH);
+    checkMatmul(g, 1, 333, 16, false, true, false);
+    checkMatmul(g, 1, 2050, 8192, true, true, false);
+    checkMatmul(g, 1, 40000, 2048, false, false, true, -1, 40004);
+    checkMatmulGated(g, 1, 8192, 2048, true, OLMK_ACT_SILU);
+    checkMatmulGated(g, 1, 333, 64, true, OLMK_ACT_GELU_TANH);
+    checkMatmulGated(g, 1, 4864, 896, false, OLMK_ACT_SILU);
+    checkMatmulNorm(g, 1, 3072, 2048, false, false, false, -1, false, 0.0f);
+    checkMatmulNorm(g, 1, 8192, 2048, false, false, false, OLMK_ACT_SILU, true,
+                    0.0f);
+    checkMatmulNorm(g, 1, 1000, 96, true, true, false, OLMK_ACT_RELU, false,
+                    1.0f);
+    checkMatmulNorm(g, 1, 2304, 768, true, false, false, -1, false, 0.0f, 0,
+                    ln);
+    checkMatmulNorm(g, 1, 1000, 896, false, true, false, -1, false, 0.0f, 0,
+                    ln);
+    checkMatmulNorm(g, 1, 2304, 768, true, false, false, -1, false, 0.0f, 0,
+                    NormKind::kLayerFarMean);
+    checkMatmulNorm(g, 1, 333, 64, true, false, false, OLMK_ACT_SILU, true,
+                    0.0f, 0, ln);
+  }
+  formTag.clear();
 }
 
 void runAll(DType dt) {
@@ -986,8 +1100,10 @@ int main(int argc, char **argv) {
       filter = argv[i + 1];
   std::string why;
   try {
-    for (DType dt : {DType::F32, DType::BF16, DType::F16})
+    for (DType dt : {DType::F32, DType::BF16, DType::F16}) {
       runAll(dt);
+      runGemvForms(dt);
+    }
     runTimings();
   } catch (const std::exception &e) {
     std::printf("kernel_check: error: %s\n", e.what());

@@ -60,6 +60,7 @@
 
 #include "Common.cuh"
 
+#include <algorithm>
 #include <climits>
 
 using namespace olmrt::cuda;
@@ -96,6 +97,75 @@ constexpr bool isLayer(int mode) {
 /// (a LayerNorm's are each warp's own, before the loop).
 constexpr int statistics(int mode) {
   return mode == kNorm || mode == kNormOffset ? 1 : 0;
+}
+
+/// Element e of x's pack after the norm: as it is, times g (+ offset), or
+/// (x - mean) rstd g (+ b). An RMSNorm's rstd is applied in the epilogue.
+template <int NORM, class T>
+__device__ __forceinline__ float
+normalised(float xv, const Pack<T> &gp, const Pack<T> &bp, int e, float offset,
+           float mean, float lnRstd) {
+  if constexpr (NORM == kNorm)
+    return xv * ld(&gp.e[e]);
+  else if constexpr (NORM == kNormOffset)
+    return xv * (ld(&gp.e[e]) + offset);
+  else if constexpr (NORM == kLayer)
+    return (xv - mean) * lnRstd * ld(&gp.e[e]);
+  else if constexpr (NORM == kLayerBias)
+    return fmaf((xv - mean) * lnRstd, ld(&gp.e[e]), ld(&bp.e[e]));
+  else
+    return xv;
+}
+
+/// A LayerNorm's mean and rstd of the row x[0, K), by one warp with
+/// shuffles only. The row is summed shifted by s = x[0], which keeps the
+/// variance's digits for a row whose mean is large against its spread,
+/// unless x[0] itself is far out (an outlier feature at index 0 loses
+/// about K float32 ulps of the variance). Chan's pairwise merge of
+/// per-lane moments, exact whatever the row, cost 0.7 us a product more
+/// on an H200 (bench/NOTES.md, version 8).
+template <class T>
+__device__ __forceinline__ void rowMoments(const T *x, int64_t K, float eps,
+                                           float &mean, float &rstd) {
+  constexpr int P = Pack<T>::N;
+  const int lane = threadIdx.x & 31;
+  const float s = ld(x);
+  float sum = 0.0f, sum2 = 0.0f;
+#pragma unroll 2
+  for (int64_t j = int64_t(lane) * P; j < K; j += 32 * P) {
+    Pack<T> xp = ldPack(x + j);
+#pragma unroll
+    for (int e = 0; e < P; ++e) {
+      float v = ld(&xp.e[e]) - s;
+      sum += v;
+      sum2 = fmaf(v, v, sum2);
+    }
+  }
+  sum = warpSum(sum);
+  sum2 = warpSum(sum2);
+  float d = sum / float(K);
+  mean = s + d;
+  rstd = 1.0f / sqrtf(fmaxf(sum2 / float(K) - d * d, 0.0f) + eps);
+}
+
+/// The epilogue of output n: bias, gating (v the gate, up its partner) or
+/// the accumulated y, the activation, one rounding.
+template <bool GATED, class T, class Y>
+__device__ __forceinline__ void storeOutput(Y *y, const T *bias, int64_t n,
+                                            int64_t N, float v, float up,
+                                            int accumulate, int act) {
+  if (bias) {
+    v += ld(bias + n);
+    if (GATED)
+      up += ld(bias + N + n);
+  }
+  if (GATED) {
+    st(y + n, activate(v, act) * up);
+  } else {
+    if (accumulate)
+      v += ld(y + n);
+    st(y + n, activate(v, act));
+  }
 }
 
 // The LayerNorm forms are held to 85 registers, three blocks an SM (bf16:
@@ -144,33 +214,11 @@ __global__ void __launch_bounds__(kThreads, isLayer(NORM) ? 3 : 0)
         sq = fmaf(ld(&xp.e[e]), ld(&xp.e[e]), sq);
     }
   }
-  // LayerNorm: every warp sums the whole row itself, shifted by s = x[0],
-  // and knows mean and rstd before its first FMA without a block barrier.
-  // The shift keeps the variance's digits for a row whose mean is large
-  // against its spread, unless x[0] itself is far out (an outlier
-  // feature at index 0 loses about K float32 ulps of the variance).
-  // Chan's pairwise merge of per-lane moments, exact whatever the row,
-  // cost 0.7 us a product more on an H200 (bench/NOTES.md, version 8).
+  // LayerNorm: every warp sums the whole row itself and knows mean and
+  // rstd before its first FMA without a block barrier.
   float mean = 0.0f, lnRstd = 1.0f;
-  if constexpr (isLayer(NORM)) {
-    const float s = ld(x);
-    float sum = 0.0f, sum2 = 0.0f;
-#pragma unroll 2
-    for (int64_t j = int64_t(lane) * P; j < K; j += 32 * P) {
-      Pack<T> xp = ldPack(x + j);
-#pragma unroll
-      for (int e = 0; e < P; ++e) {
-        float v = ld(&xp.e[e]) - s;
-        sum += v;
-        sum2 = fmaf(v, v, sum2);
-      }
-    }
-    sum = warpSum(sum);
-    sum2 = warpSum(sum2);
-    float d = sum / float(K);
-    mean = s + d;
-    lnRstd = 1.0f / sqrtf(fmaxf(sum2 / float(K) - d * d, 0.0f) + norm.eps);
-  }
+  if constexpr (isLayer(NORM))
+    rowMoments(x, K, norm.eps, mean, lnRstd);
 
   float acc[kRows];
 #pragma unroll
@@ -192,15 +240,8 @@ __global__ void __launch_bounds__(kThreads, isLayer(NORM) ? 3 : 0)
       bp = ldPack(norm.b + k);
 #pragma unroll
     for (int e = 0; e < P; ++e) {
-      float xv = ld(&xp.e[e]);
-      if constexpr (NORM == kNorm)
-        xv *= ld(&gp.e[e]);
-      else if constexpr (NORM == kNormOffset)
-        xv *= ld(&gp.e[e]) + norm.offset;
-      else if constexpr (NORM == kLayer)
-        xv = (xv - mean) * lnRstd * ld(&gp.e[e]);
-      else if constexpr (NORM == kLayerBias)
-        xv = fmaf((xv - mean) * lnRstd, ld(&gp.e[e]), ld(&bp.e[e]));
+      float xv =
+          normalised<NORM>(ld(&xp.e[e]), gp, bp, e, norm.offset, mean, lnRstd);
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
         acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
@@ -242,20 +283,118 @@ __global__ void __launch_bounds__(kThreads, isLayer(NORM) ? 3 : 0)
       if (GATED)
         up += partial[gi * warpsPerGroup + i][r + kOut];
     }
-    v *= rstd;
-    up *= rstd;
-    if (bias) {
-      v += ld(bias + n);
-      if (GATED)
-        up += ld(bias + N + n);
+    storeOutput<GATED>(y, bias, n, N, v * rstd, up * rstd, accumulate, act);
+  }
+}
+
+/// The streaming form: every warp is a group of its own and walks row sets
+/// (kRows rows, or kRows / 2 gate/up pairs) set, set + warps, ... of the
+/// whole grid, so that no block barrier stands between a warp's sets, and
+/// in the last step of a set it already loads the first packs of its next
+/// one: its loads stay in flight across the set's reduction and epilogue.
+/// The grid is the blocks that fit the GPU at once (persistent) or one set
+/// a warp. An RMSNorm's squares are summed in the warp's first set, which
+/// covers the whole row.
+template <class T, bool GATED, int NORM, class Y>
+__global__ void __launch_bounds__(kThreads)
+    gemvStreamKernel(const T *__restrict__ x, const T *__restrict__ w,
+                     const T *__restrict__ bias, Y *y, int64_t N, int64_t K,
+                     int accumulate, int act, RowNorm<T> norm) {
+  constexpr int P = Pack<T>::N;
+  constexpr int kOut = GATED ? kRows / 2 : kRows;
+  const int lane = threadIdx.x & 31;
+  const int64_t warps = int64_t(gridDim.x) * (kThreads / 32);
+  const int64_t sets = (N + kOut - 1) / kOut;
+  int64_t set = int64_t(blockIdx.x) * (kThreads / 32) + (threadIdx.x >> 5);
+  auto rowsOf = [&](int64_t s, const T **rows) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      int64_t col = s * kOut + r % kOut;
+      col = col < N ? col : N - 1; // Past N: computed, then discarded.
+      rows[r] = w + (GATED && r >= kOut ? N + col : col) * K;
     }
-    if (GATED) {
-      st(y + n, activate(v, act) * up);
-    } else {
-      if (accumulate)
-        v += ld(y + n);
-      st(y + n, activate(v, act));
+  };
+  const int64_t step = 32 * P, k0 = int64_t(lane) * P;
+  const T *rows[kRows];
+  Pack<T> cur[kRows];
+  if (set < sets) {
+    rowsOf(set, rows);
+    if (k0 < K) {
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        cur[r] = ldWeights(rows[r] + k0);
     }
+  }
+  gridWait();
+  allowDependents();
+  if (set >= sets)
+    return;
+
+  float mean = 0.0f, lnRstd = 1.0f;
+  if constexpr (isLayer(NORM))
+    rowMoments(x, K, norm.eps, mean, lnRstd);
+  float rstd = 1.0f, sq = 0.0f;
+  bool first = true;
+  for (;;) {
+    const int64_t nextSet = set + warps;
+    float acc[kRows];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r)
+      acc[r] = 0.0f;
+    for (int64_t k = k0; k < K; k += step) {
+      Pack<T> nxt[kRows];
+      if (k + step < K) {
+#pragma unroll
+        for (int r = 0; r < kRows; ++r)
+          nxt[r] = ldWeights(rows[r] + k + step);
+      } else if (nextSet < sets) {
+        const T *nextRows[kRows];
+        rowsOf(nextSet, nextRows);
+#pragma unroll
+        for (int r = 0; r < kRows; ++r)
+          nxt[r] = ldWeights(nextRows[r] + k0);
+      }
+      Pack<T> xp = ldPack(x + k);
+      Pack<T> gp, bp;
+      if constexpr (NORM != kNoNorm)
+        gp = ldPack(norm.w + k);
+      if constexpr (NORM == kLayerBias)
+        bp = ldPack(norm.b + k);
+#pragma unroll
+      for (int e = 0; e < P; ++e) {
+        float raw = ld(&xp.e[e]);
+        if (statistics(NORM) > 0 && first)
+          sq = fmaf(raw, raw, sq);
+        float xv = normalised<NORM>(raw, gp, bp, e, norm.offset, mean, lnRstd);
+#pragma unroll
+        for (int r = 0; r < kRows; ++r)
+          acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
+      }
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        cur[r] = nxt[r];
+    }
+    if (statistics(NORM) > 0 && first)
+      rstd = 1.0f / sqrtf(warpSum(sq) / float(K) + norm.eps);
+    first = false;
+    // Lane r < kOut writes output r of the set (selects, not a dynamically
+    // indexed register array).
+    float v = 0.0f, up = 0.0f;
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      float t = warpSum(acc[r]);
+      if (r < kOut && lane == r)
+        v = t;
+      if (GATED && r >= kOut && lane == r - kOut)
+        up = t;
+    }
+    const int64_t n = set * kOut + lane;
+    if (lane < kOut && n < N)
+      storeOutput<GATED>(y, bias, n, N, v * rstd, up * rstd, accumulate, act);
+    if (nextSet >= sets)
+      return;
+    set = nextSet;
+    rowsOf(set, rows);
   }
 }
 
@@ -264,6 +403,8 @@ __global__ void __launch_bounds__(kThreads, isLayer(NORM) ? 3 : 0)
 /// walk their rows in more steps, each step's loads overlapping the
 /// previous step's FMAs (the 128k-row head: 8 steps).
 int groupWidth(OlmgContext *g, int64_t packs, int64_t groupsTotal) {
+  if (g->gemvForm >= 32) // Forced (kernel_check's sweep).
+    return std::min(g->gemvForm, kThreads);
   int64_t fill = int64_t(g->smCount > 0 ? g->smCount : 132) * 2048;
   int width = 32;
   while (width < kThreads && width < packs && groupsTotal * width < fill)
@@ -280,7 +421,7 @@ bool plan(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
   if (K % per != 0 || !aligned16({x, w}))
     return false;
   int64_t groupsTotal = (N + outsPerGroup - 1) / outsPerGroup;
-  width = groupWidth(g, K / per, groupsTotal);
+  width = g->gemvForm < 0 ? 32 : groupWidth(g, K / per, groupsTotal);
   int64_t perBlock = int64_t(kThreads / width) * outsPerGroup;
   int64_t b = (N + perBlock - 1) / perBlock;
   if (b > INT_MAX)
@@ -289,7 +430,37 @@ bool plan(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
   return true;
 }
 
-/// The launch of gemvKernel<T, *, NORM, *> for the form asked for.
+/// Blocks of `kernel` that fit the GPU at once (the persistent grid).
+template <class Kernel> unsigned residentBlocks(OlmgContext *g, Kernel kernel) {
+  static int perSm = 0; // One value per instantiation.
+  if (perSm == 0 && (cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+                         &perSm, kernel, kThreads, 0) != cudaSuccess ||
+                     perSm < 1)) {
+    (void)cudaGetLastError();
+    perSm = 1;
+  }
+  return unsigned(perSm * std::max(g->smCount, 1));
+}
+
+/// Launches the GEMV's block form, or its streaming form (gemvForm < 0).
+template <class T, bool GATED, int NORM, class Y>
+void launchForm(OlmgContext *g, const T *x, RowNorm<T> norm, const T *w,
+                const T *bias, Y *y, int64_t N, int64_t K, int32_t accumulate,
+                int32_t act, unsigned blocks, int width) {
+  if (g->gemvForm >= 0) {
+    launchDependent(g, gemvKernel<T, GATED, NORM, Y>, dim3(blocks),
+                    dim3(kThreads), 0, x, w, bias, y, N, K, accumulate, act,
+                    width, norm);
+    return;
+  }
+  auto kernel = gemvStreamKernel<T, GATED, NORM, Y>;
+  if (g->gemvForm == -1)
+    blocks = std::min(blocks, residentBlocks(g, kernel));
+  launchDependent(g, kernel, dim3(blocks), dim3(kThreads), 0, x, w, bias, y, N,
+                  K, accumulate, act, norm);
+}
+
+/// The launch of the GEMV for the dtype, norm and output asked for.
 template <class T, int NORM>
 void launchGemvAs(OlmgContext *g, const void *x, RowNorm<T> norm, const void *w,
                   const void *bias, void *y, int64_t N, int64_t K,
@@ -299,17 +470,14 @@ void launchGemvAs(OlmgContext *g, const void *x, RowNorm<T> norm, const void *w,
   auto ws = static_cast<const T *>(w);
   auto bs = static_cast<const T *>(bias);
   if (gated)
-    launchDependent(g, gemvKernel<T, true, NORM, T>, dim3(blocks),
-                    dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K, 0,
-                    act, width, norm);
+    launchForm<T, true, NORM>(g, xs, norm, ws, bs, static_cast<T *>(y), N, K, 0,
+                              act, blocks, width);
   else if (yF32)
-    launchDependent(g, gemvKernel<T, false, NORM, float>, dim3(blocks),
-                    dim3(kThreads), 0, xs, ws, bs, static_cast<float *>(y), N,
-                    K, accumulate, act, width, norm);
+    launchForm<T, false, NORM>(g, xs, norm, ws, bs, static_cast<float *>(y), N,
+                               K, accumulate, act, blocks, width);
   else
-    launchDependent(g, gemvKernel<T, false, NORM, T>, dim3(blocks),
-                    dim3(kThreads), 0, xs, ws, bs, static_cast<T *>(y), N, K,
-                    accumulate, act, width, norm);
+    launchForm<T, false, NORM>(g, xs, norm, ws, bs, static_cast<T *>(y), N, K,
+                               accumulate, act, blocks, width);
 }
 
 /// Which norm a launch applies.
