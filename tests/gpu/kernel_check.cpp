@@ -92,8 +92,8 @@ double relError(const std::vector<float> &out, const std::vector<float> &ref) {
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
-/// Appended to the names of the checks that run while a GEMV form is
-/// forced (runGemvForms).
+/// Appended to the names of the checks that run while the GEMV's group
+/// width is forced (runGemvWidths).
 std::string formTag;
 
 bool wanted(const std::string &name) {
@@ -823,13 +823,12 @@ void runTimings() {
     normed(50257, 768, false, true, true); // GPT-2's head
   }
   // Every batch-1 product of a GPT-2, Llama-3.2-1B and Qwen2.5-0.5B
-  // decode step (the norm, bias, gating and f32 logits they have), in
-  // each form of the GEMV, 20 back to back in a graph: the form the
-  // runtime chooses (0), the block form at each group width, the
-  // streaming form (-1 persistent, -2 one row set a warp).
+  // decode step (the norm, bias, gating and f32 logits they have) at the
+  // group width the runtime chooses ([0]) and at each width, 20 back to
+  // back in a graph (how Gemv.cu's groupWidth() was chosen).
   enum Norm { kNone, kRms, kLn };
-  auto gemvForms = [&](const char *what, int64_t N, int64_t K, Norm norm,
-                       bool bias, bool acc, bool gated, bool yF32, int act) {
+  auto gemvWidths = [&](const char *what, int64_t N, int64_t K, Norm norm,
+                        bool bias, bool acc, bool gated, bool yF32, int act) {
     DType yt = yF32 ? DType::F32 : dt;
     int64_t rowsW = gated ? 2 * N : N;
     Buf x(dt, size_t(K)), nw(dt, size_t(K)), nb(dt, size_t(K)),
@@ -851,43 +850,44 @@ void runTimings() {
     };
     std::printf("gemv %-22s 1x%lldx%lld (us in a graph / TB/s of weights):",
                 what, (long long)rowsW, (long long)K);
-    for (int form : {0, 32, 64, 128, 256, -1, -2}) {
-      g.gemvForm = form;
+    for (int width : {0, 32, 64, 128, 256}) {
+      g.gemvWidth = width;
       double us = timeChained(g, call) * 1e3;
-      std::printf(" [%d] %.2f / %.2f", form, us,
+      std::printf(" [%d] %.2f / %.2f", width, us,
                   double(rowsW * K * 2) / us * 1e-6);
     }
-    g.gemvForm = 0;
+    g.gemvWidth = 0;
     std::printf("\n");
   };
   if (section("gemv")) {
     const int gelu = OLMK_ACT_GELU_TANH, silu = OLMK_ACT_SILU;
-    gemvForms("llama qkv (rms)", 3072, 2048, kRms, false, false, false, false,
-              -1);
-    gemvForms("llama o (acc)", 2048, 2048, kNone, false, true, false, false,
-              -1);
-    gemvForms("llama gate/up", 8192, 2048, kNone, false, false, true, false,
-              silu);
-    gemvForms("llama down (acc)", 2048, 8192, kNone, false, true, false, false,
-              -1);
-    gemvForms("llama head (rms, f32)", 128256, 2048, kRms, false, false, false,
-              true, -1);
-    gemvForms("gpt2 qkv (ln)", 2304, 768, kLn, true, false, false, false, -1);
-    gemvForms("gpt2 o (acc)", 768, 768, kNone, true, true, false, false, -1);
-    gemvForms("gpt2 fc (ln, gelu)", 3072, 768, kLn, true, false, false, false,
-              gelu);
-    gemvForms("gpt2 proj (acc)", 768, 3072, kNone, true, true, false, false,
-              -1);
-    gemvForms("gpt2 head (ln, f32)", 50257, 768, kLn, false, false, false, true,
-              -1);
-    gemvForms("qwen qkv (rms)", 1152, 896, kRms, true, false, false, false, -1);
-    gemvForms("qwen o (acc)", 896, 896, kNone, false, true, false, false, -1);
-    gemvForms("qwen gate/up", 4864, 896, kNone, false, false, true, false,
-              silu);
-    gemvForms("qwen down (acc)", 896, 4864, kNone, false, true, false, false,
-              -1);
-    gemvForms("qwen head (rms, f32)", 151936, 896, kRms, false, false, false,
-              true, -1);
+    gemvWidths("llama qkv (rms)", 3072, 2048, kRms, false, false, false, false,
+               -1);
+    gemvWidths("llama o (acc)", 2048, 2048, kNone, false, true, false, false,
+               -1);
+    gemvWidths("llama gate/up", 8192, 2048, kNone, false, false, true, false,
+               silu);
+    gemvWidths("llama down (acc)", 2048, 8192, kNone, false, true, false, false,
+               -1);
+    gemvWidths("llama head (rms, f32)", 128256, 2048, kRms, false, false, false,
+               true, -1);
+    gemvWidths("gpt2 qkv (ln)", 2304, 768, kLn, true, false, false, false, -1);
+    gemvWidths("gpt2 o (acc)", 768, 768, kNone, true, true, false, false, -1);
+    gemvWidths("gpt2 fc (ln, gelu)", 3072, 768, kLn, true, false, false, false,
+               gelu);
+    gemvWidths("gpt2 proj (acc)", 768, 3072, kNone, true, true, false, false,
+               -1);
+    gemvWidths("gpt2 head (ln, f32)", 50257, 768, kLn, false, false, false,
+               true, -1);
+    gemvWidths("qwen qkv (rms)", 1152, 896, kRms, true, false, false, false,
+               -1);
+    gemvWidths("qwen o (acc)", 896, 896, kNone, false, true, false, false, -1);
+    gemvWidths("qwen gate/up", 4864, 896, kNone, false, false, true, false,
+               silu);
+    gemvWidths("qwen down (acc)", 896, 4864, kNone, false, true, false, false,
+               -1);
+    gemvWidths("qwen head (rms, f32)", 151936, 896, kRms, false, false, false,
+               true, -1);
   }
   if (!section("matmul"))
     return;
@@ -899,21 +899,17 @@ void runTimings() {
   std::printf("rmsnorm 1x2048: %.4f ms (launch-bound)\n", ms);
 }
 
-/// The forms of the GEMV a context can be forced into (OlmgContext::
-/// gemvForm): the block form at every group width, the streaming form on
-/// a persistent grid and with one row set a warp.
-constexpr int kGemvForms[] = {32, 64, 128, 256, -1, -2};
-
-/// Batch-1 products of every kind in each forced form of the GEMV: plain
+/// Batch-1 products of every kind at each group width of the GEMV
+/// (OlmgContext::gemvWidth, forced; the runtime picks one by shape): plain
 /// with bias, accumulation, activations and padded f32 logits; gated;
 /// RMS- and layer-normalised (rows that end mid-set, K under a warp's 32
 /// packs, K not a multiple of them).
-void runGemvForms(DType dt) {
+void runGemvWidths(DType dt) {
   OlmgContext g(dt, 4);
   const NormKind ln = NormKind::kLayer;
-  for (int form : kGemvForms) {
-    g.gemvForm = form;
-    formTag = " [gemv form " + std::to_string(form) + "]";
+  for (int width : {32, 64, 128, 256}) {
+    g.gemvWidth = width;
+    formTag = " [gemv width " + std::to_string(width) + "]";
     checkMatmul(g, 1, 4096, 1024, false, false, false);
     checkMatmul(g, 1, 3072, 768, true, false, false, OLMK_ACT_GELU_TANH);
     checkMatmul(g, 1, 333, 16, false, true, false);
@@ -1102,7 +1098,7 @@ int main(int argc, char **argv) {
   try {
     for (DType dt : {DType::F32, DType::BF16, DType::F16}) {
       runAll(dt);
-      runGemvForms(dt);
+      runGemvWidths(dt);
     }
     runTimings();
   } catch (const std::exception &e) {

@@ -364,11 +364,10 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   };
   useGemv = !off("OLMRT_CUDA_GEMV");
   usePdl = !off("OLMRT_CUDA_PDL");
-  if (const char *form = std::getenv("OLMRT_CUDA_GEMV_FORM")) {
-    int v = std::atoi(form);
-    bool valid =
-        v == -2 || v == -1 || v == 32 || v == 64 || v == 128 || v == 256;
-    gemvForm = valid ? v : 0; // Anything else: the runtime's choice.
+  if (const char *width = std::getenv("OLMRT_CUDA_GEMV_WIDTH")) {
+    int v = std::atoi(width);
+    bool valid = v == 32 || v == 64 || v == 128 || v == 256;
+    gemvWidth = valid ? v : 0; // Anything else: the runtime's choice.
   }
 }
 

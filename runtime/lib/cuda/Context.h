@@ -102,12 +102,10 @@ struct OlmgContext {
   /// instead of with programmatic dependent launch (Common.cuh).
   bool useGemv = true;
   bool usePdl = true;
-  /// Which form of the GEMV (Gemv.cu) batch-1 products take: 0 as the
-  /// runtime chooses; 32..256 the block form with groups of that many
-  /// threads; -1 the streaming form on a persistent grid; -2 the streaming
-  /// form with one row set a warp. OLMRT_CUDA_GEMV_FORM sets it, for
-  /// measurements (kernel_check's sweep, bench A/B).
-  int gemvForm = 0;
+  /// The GEMV's group width (Gemv.cu): 0 as the runtime chooses, or 32,
+  /// 64, 128 or 256 threads, forced for measurements (kernel_check's
+  /// "timing gemv" sweep; OLMRT_CUDA_GEMV_WIDTH for a bench A/B).
+  int gemvWidth = 0;
   /// Device int64: the position of the first token of the current call.
   int64_t *pos = nullptr;
   /// Per row of the device argmax (max_batch rows): the best key so far and

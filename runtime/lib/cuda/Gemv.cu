@@ -287,151 +287,19 @@ __global__ void __launch_bounds__(kThreads, isLayer(NORM) ? 3 : 0)
   }
 }
 
-/// The streaming form: every warp is a group of its own and walks row sets
-/// (kRows rows, or kRows / 2 gate/up pairs) set, set + warps, ... of the
-/// whole grid, so that no block barrier stands between a warp's sets, and
-/// in the last step of a set it already loads the first packs of its next
-/// one: its loads stay in flight across the set's reduction and epilogue.
-/// The grid is the blocks that fit the GPU at once (persistent) or one set
-/// a warp. An RMSNorm's squares are summed in the warp's first set, which
-/// covers the whole row.
-template <class T, bool GATED, int NORM, class Y>
-__global__ void __launch_bounds__(kThreads)
-    gemvStreamKernel(const T *__restrict__ x, const T *__restrict__ w,
-                     const T *__restrict__ bias, Y *y, int64_t N, int64_t K,
-                     int accumulate, int act, RowNorm<T> norm) {
-  constexpr int P = Pack<T>::N;
-  constexpr int kOut = GATED ? kRows / 2 : kRows;
-  const int lane = threadIdx.x & 31;
-  const int64_t warps = int64_t(gridDim.x) * (kThreads / 32);
-  const int64_t sets = (N + kOut - 1) / kOut;
-  int64_t set = int64_t(blockIdx.x) * (kThreads / 32) + (threadIdx.x >> 5);
-  auto rowsOf = [&](int64_t s, const T **rows) {
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      int64_t col = s * kOut + r % kOut;
-      col = col < N ? col : N - 1; // Past N: computed, then discarded.
-      rows[r] = w + (GATED && r >= kOut ? N + col : col) * K;
-    }
-  };
-  const int64_t step = 32 * P, k0 = int64_t(lane) * P;
-  const T *rows[kRows];
-  Pack<T> cur[kRows];
-  if (set < sets) {
-    rowsOf(set, rows);
-    if (k0 < K) {
-#pragma unroll
-      for (int r = 0; r < kRows; ++r)
-        cur[r] = ldWeights(rows[r] + k0);
-    }
-  }
-  gridWait();
-  allowDependents();
-  if (set >= sets)
-    return;
-
-  float mean = 0.0f, lnRstd = 1.0f;
-  if constexpr (isLayer(NORM))
-    rowMoments(x, K, norm.eps, mean, lnRstd);
-  float rstd = 1.0f, sq = 0.0f;
-  bool first = true;
-  for (;;) {
-    const int64_t nextSet = set + warps;
-    float acc[kRows];
-#pragma unroll
-    for (int r = 0; r < kRows; ++r)
-      acc[r] = 0.0f;
-    for (int64_t k = k0; k < K; k += step) {
-      Pack<T> nxt[kRows];
-      if (k + step < K) {
-#pragma unroll
-        for (int r = 0; r < kRows; ++r)
-          nxt[r] = ldWeights(rows[r] + k + step);
-      } else if (nextSet < sets) {
-        const T *nextRows[kRows];
-        rowsOf(nextSet, nextRows);
-#pragma unroll
-        for (int r = 0; r < kRows; ++r)
-          nxt[r] = ldWeights(nextRows[r] + k0);
-      }
-      Pack<T> xp = ldPack(x + k);
-      Pack<T> gp, bp;
-      if constexpr (NORM != kNoNorm)
-        gp = ldPack(norm.w + k);
-      if constexpr (NORM == kLayerBias)
-        bp = ldPack(norm.b + k);
-#pragma unroll
-      for (int e = 0; e < P; ++e) {
-        float raw = ld(&xp.e[e]);
-        if (statistics(NORM) > 0 && first)
-          sq = fmaf(raw, raw, sq);
-        float xv = normalised<NORM>(raw, gp, bp, e, norm.offset, mean, lnRstd);
-#pragma unroll
-        for (int r = 0; r < kRows; ++r)
-          acc[r] = fmaf(xv, ld(&cur[r].e[e]), acc[r]);
-      }
-#pragma unroll
-      for (int r = 0; r < kRows; ++r)
-        cur[r] = nxt[r];
-    }
-    if (statistics(NORM) > 0 && first)
-      rstd = 1.0f / sqrtf(warpSum(sq) / float(K) + norm.eps);
-    first = false;
-    // Lane r < kOut writes output r of the set (selects, not a dynamically
-    // indexed register array).
-    float v = 0.0f, up = 0.0f;
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      float t = warpSum(acc[r]);
-      if (r < kOut && lane == r)
-        v = t;
-      if (GATED && r >= kOut && lane == r - kOut)
-        up = t;
-    }
-    const int64_t n = set * kOut + lane;
-    if (lane < kOut && n < N)
-      storeOutput<GATED>(y, bias, n, N, v * rstd, up * rstd, accumulate, act);
-    if (nextSet >= sets)
-      return;
-    set = nextSet;
-    rowsOf(set, rows);
-  }
-}
-
-/// Group width: wide enough that the groups fill every SM with threads,
-/// no wider than a row of packs (idle lanes); below that, narrower groups
-/// walk their rows in more steps, each step's loads overlapping the
-/// previous step's FMAs (the 128k-row head: 8 steps).
-int groupWidth(OlmgContext *g, int64_t packs, int64_t groupsTotal) {
-  if (g->gemvForm >= 32) // Forced (kernel_check's sweep).
-    return std::min(g->gemvForm, kThreads);
-  int64_t fill = int64_t(g->smCount > 0 ? g->smCount : 132) * 2048;
-  int width = 32;
-  while (width < kThreads && width < packs && groupsTotal * width < fill)
-    width <<= 1;
-  return width;
-}
-
-/// Whether the GEMV takes this product (see Gemv.h); the launch geometry.
-bool plan(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
-          int64_t K, int outsPerGroup, unsigned &blocks, int &width) {
-  if (!g->useGemv || M != 1 || N < 1 || K < 1)
+/// Whether the GEMV takes this product (see Gemv.h).
+bool applies(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
+             int64_t K) {
+  // N <= INT_MAX keeps the grid (at least 2 outputs a block) in range.
+  if (!g->useGemv || M != 1 || N < 1 || N > INT_MAX || K < 1)
     return false;
   int64_t per = int64_t(16 / dtypeBytes(g->dtype));
-  if (K % per != 0 || !aligned16({x, w}))
-    return false;
-  int64_t groupsTotal = (N + outsPerGroup - 1) / outsPerGroup;
-  width = g->gemvForm < 0 ? 32 : groupWidth(g, K / per, groupsTotal);
-  int64_t perBlock = int64_t(kThreads / width) * outsPerGroup;
-  int64_t b = (N + perBlock - 1) / perBlock;
-  if (b > INT_MAX)
-    return false;
-  blocks = unsigned(b);
-  return true;
+  return K % per == 0 && aligned16({x, w});
 }
 
-/// Blocks of `kernel` that fit the GPU at once (the persistent grid).
-template <class Kernel> unsigned residentBlocks(OlmgContext *g, Kernel kernel) {
+/// Threads of `kernel` that fit the GPU at once (its registers bound it:
+/// three blocks of 256 an SM at 70-80 registers, not the SM's 2048).
+template <class Kernel> int64_t residentThreads(OlmgContext *g, Kernel kernel) {
   static int perSm = 0; // One value per instantiation.
   if (perSm == 0 && (cudaOccupancyMaxActiveBlocksPerMultiprocessor(
                          &perSm, kernel, kThreads, 0) != cudaSuccess ||
@@ -439,59 +307,80 @@ template <class Kernel> unsigned residentBlocks(OlmgContext *g, Kernel kernel) {
     (void)cudaGetLastError();
     perSm = 1;
   }
-  return unsigned(perSm * std::max(g->smCount, 1));
+  return int64_t(perSm) * kThreads * (g->smCount > 0 ? g->smCount : 132);
 }
 
-/// Launches the GEMV's block form, or its streaming form (gemvForm < 0).
+/// Group width for `groups` groups over rows of `packs` 16-byte packs,
+/// chosen by the sweep in bench/NOTES.md (version 9; kernel_check "timing
+/// gemv"): the widest group, up to a row of packs, with which every group
+/// is resident at once (one wave: wider groups walk a row in fewer steps,
+/// a second wave waits for the first); for products too large for one
+/// wave even at 32 threads, 32 (more steps a thread keep loads in flight),
+/// unless its last wave would run less than 3/4 full and 64's would not
+/// (Llama's gate/up: 1.3 waves at 32 took 21.1 us, 2.6 at 64 18.8).
+int groupWidth(int64_t groups, int64_t packs, int64_t resident) {
+  int width = 32;
+  if (groups * width > resident) {
+    auto lastWaveFull = [&](int w) {
+      int64_t threads = groups * w, waves = (threads + resident - 1) / resident;
+      return double(threads) / double(waves * resident);
+    };
+    return lastWaveFull(32) < 0.75 && lastWaveFull(64) > lastWaveFull(32) ? 64
+                                                                          : 32;
+  }
+  while (width < kThreads && width < packs && groups * (2 * width) <= resident)
+    width <<= 1;
+  return width;
+}
+
+/// Launches gemvKernel for N outputs: the group width (forced by
+/// OlmgContext::gemvWidth, or groupWidth()) and the grid.
 template <class T, bool GATED, int NORM, class Y>
 void launchForm(OlmgContext *g, const T *x, RowNorm<T> norm, const T *w,
                 const T *bias, Y *y, int64_t N, int64_t K, int32_t accumulate,
-                int32_t act, unsigned blocks, int width) {
-  if (g->gemvForm >= 0) {
-    launchDependent(g, gemvKernel<T, GATED, NORM, Y>, dim3(blocks),
-                    dim3(kThreads), 0, x, w, bias, y, N, K, accumulate, act,
-                    width, norm);
-    return;
-  }
-  auto kernel = gemvStreamKernel<T, GATED, NORM, Y>;
-  if (g->gemvForm == -1)
-    blocks = std::min(blocks, residentBlocks(g, kernel));
+                int32_t act) {
+  auto kernel = gemvKernel<T, GATED, NORM, Y>;
+  constexpr int outsPerGroup = GATED ? kRows / 2 : kRows;
+  const int64_t groups = (N + outsPerGroup - 1) / outsPerGroup;
+  const int64_t packs = K / Pack<T>::N;
+  const int width = g->gemvWidth > 0
+                        ? g->gemvWidth
+                        : groupWidth(groups, packs, residentThreads(g, kernel));
+  const int64_t perBlock = int64_t(kThreads / width) * outsPerGroup;
+  const unsigned blocks = unsigned((N + perBlock - 1) / perBlock);
   launchDependent(g, kernel, dim3(blocks), dim3(kThreads), 0, x, w, bias, y, N,
-                  K, accumulate, act, norm);
+                  K, accumulate, act, width, norm);
 }
 
 /// The launch of the GEMV for the dtype, norm and output asked for.
 template <class T, int NORM>
 void launchGemvAs(OlmgContext *g, const void *x, RowNorm<T> norm, const void *w,
                   const void *bias, void *y, int64_t N, int64_t K,
-                  int32_t accumulate, int32_t yF32, int32_t act, bool gated,
-                  unsigned blocks, int width) {
+                  int32_t accumulate, int32_t yF32, int32_t act, bool gated) {
   auto xs = static_cast<const T *>(x);
   auto ws = static_cast<const T *>(w);
   auto bs = static_cast<const T *>(bias);
   if (gated)
     launchForm<T, true, NORM>(g, xs, norm, ws, bs, static_cast<T *>(y), N, K, 0,
-                              act, blocks, width);
+                              act);
   else if (yF32)
     launchForm<T, false, NORM>(g, xs, norm, ws, bs, static_cast<float *>(y), N,
-                               K, accumulate, act, blocks, width);
+                               K, accumulate, act);
   else
     launchForm<T, false, NORM>(g, xs, norm, ws, bs, static_cast<T *>(y), N, K,
-                               accumulate, act, blocks, width);
+                               accumulate, act);
 }
 
 /// Which norm a launch applies.
 enum class RowNormKind { kNone, kRms, kLayer };
 
-/// One launch of the GEMV for any of its forms; false where plan() is.
+/// One launch of the GEMV for any of its forms; false where applies() is.
 bool launchGemv(OlmgContext *g, RowNormKind kind, const void *x,
                 const void *normW, const void *normB, float eps, float offset,
                 const void *w, const void *bias, void *y, int64_t M, int64_t N,
                 int64_t K, int32_t accumulate, int32_t yF32, int32_t act,
                 bool gated) {
-  unsigned blocks = 0;
-  int width = 0;
-  if (!plan(g, x, w, M, N, K, gated ? kRows / 2 : kRows, blocks, width) ||
+  if (!applies(g, x, w, M, N, K) ||
       (kind != RowNormKind::kNone && !aligned16({normW, normB})))
     return false;
   OLMG_DISPATCH(g->dtype, {
@@ -499,8 +388,7 @@ bool launchGemv(OlmgContext *g, RowNormKind kind, const void *x,
                     static_cast<const T *>(normB), eps, offset};
     auto launch = [&](auto mode) {
       launchGemvAs<T, decltype(mode)::value>(g, x, norm, w, bias, y, N, K,
-                                             accumulate, yF32, act, gated,
-                                             blocks, width);
+                                             accumulate, yF32, act, gated);
     };
     if (kind == RowNormKind::kNone)
       launch(std::integral_constant<int, kNoNorm>());
