@@ -175,8 +175,6 @@ template <class T>
 __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
                                T *kCache, T *vCache, T *out, int64_t T_,
                                const int64_t *pos0) {
-  gridWait();
-  allowDependents();
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
@@ -184,7 +182,14 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
   const int hd = c.hd, half = hd / 2, pairs = c.rot / 2;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
+  // The angles need only the position, so they are computed before
+  // gridWait(), beside the product that writes qkv. The position may be
+  // read there: this grid starts only once every block of its predecessor
+  // has passed its own gridWait(), so the kernel that set the position
+  // (several launches earlier) has completed.
   ropeAngles(c, pos, cosS, sinS);
+  gridWait();
+  allowDependents();
   for (int it = threadIdx.x; it < heads * half; it += blockDim.x) {
     int hh = it / half, i = it - hh * half;
     const T *src = row + int64_t(hh) * hd;
@@ -213,8 +218,6 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
                                   const T *qkv, T *kCache, T *vCache, T *out,
                                   int64_t T_, const int64_t *pos0) {
   constexpr int kVec = 16 / sizeof(T);
-  gridWait();
-  allowDependents();
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
@@ -222,7 +225,9 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
   const int hd = c.hd, pairs = c.rot / 2, pieces = hd / kVec;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
-  ropeAngles(c, pos, cosS, sinS);
+  ropeAngles(c, pos, cosS, sinS); // Before the wait: see prepRopeKernel.
+  gridWait();
+  allowDependents();
   for (int it = threadIdx.x; it < heads * pieces; it += blockDim.x) {
     int hh = it / pieces, e0 = (it - hh * pieces) * kVec;
     const T *src = row + int64_t(hh) * hd;
@@ -347,28 +352,75 @@ __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
   }
 }
 
-/// attendRange for a bf16/f16 cache with head_dim HD (64 or 128), keys
-/// [lo, hi) at most 32 apart (one chunk), for decode. attendRange waits
-/// for one load at a time: a key row element by element in the score, one
-/// V row per step of the sum; at a few hundred keys that latency chain was
-/// the kernel (GPT-2: ~21 us a layer on an H200 under ncu). Here every
-/// lane issues its key row's HD/8 16-byte loads at once, and the V rows
-/// are read 8 keys at a time, each lane owning HD/32 adjacent dims (o[i]
-/// is dim lane * HD/32 + i).
+/// Decode, step 2, for a bf16/f16 cache with head_dim HD (64 or 128): one
+/// warp's chunk of at most kChunk keys. Every lane issues its key row's
+/// HD/8 16-byte loads at once, and the chunk's V rows (each lane owns HD/32
+/// adjacent dims: o[i] is dim lane * HD/32 + i) are all in flight beside
+/// them, so the chunk costs one memory round trip, not a chain of them
+/// (attendRange's one load at a time took ~21 us a GPT-2 layer on an H200
+/// under ncu; V rows 8 keys at a time, version 5 to 8, four round trips).
+///
+/// The keys and values before the current position were appended by
+/// earlier steps, so they are loaded before gridWait(), beside the
+/// predecessor (the prep kernel). Reading them, and g->pos, there is safe:
+/// this grid starts only once every block of the prep kernel has passed
+/// its own gridWait(), so every kernel before prep has completed, and
+/// those are what wrote the position and the older rows. The query and
+/// the new key and value, which prep writes, are read after the wait.
 template <class T, int HD>
-__device__ void attendChunkVec(const AttnCfg &c, const float *qs, const T *K,
-                               const T *V, int64_t lo, int64_t hi, float &m,
-                               float &l, float (&o)[HD / 32]) {
+__device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
+                              const T *vCache, const T *out, float *scratch,
+                              int64_t splits, const int64_t *pos0, float *qs) {
   constexpr int kPacks = HD / 8, kDims = HD / 32;
-  int lane = threadIdx.x & 31;
-  int64_t j = lo + lane;
-  float s = -INFINITY;
-  if (j < hi) {
+  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
+  const int64_t row = blockIdx.x; // b * heads + h (T == 1)
+  const int64_t pos = *pos0;
+  const KeyRange r = visible(c, pos, pos + 1);
+  const int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
+  const bool any = s < splits && lo < hi; // Else past the last key.
+  const int64_t h = row % c.heads, b = row / c.heads;
+  const int64_t kvh = h / (c.heads / c.kvHeads);
+  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
+  const T *vBase =
+      vCache + (b * c.kvHeads + kvh) * c.maxSeq * HD + lo * HD + lane * kDims;
+  const int64_t j = lo + lane;
+  uint4 kv[kPacks];
+  Dims vv[kChunk];
+  if (any) {
+    if (j < hi && j != pos) {
+      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+#pragma unroll
+      for (int v = 0; v < kPacks; ++v)
+        kv[v] = kr[v];
+    }
+#pragma unroll
+    for (int u = 0; u < kChunk; ++u)
+      if (lo + u < hi && lo + u != pos)
+        vv[u] = *reinterpret_cast<const Dims *>(vBase + u * HD);
+  }
+  gridWait();
+  allowDependents();
+  if (!any)
+    return;
+  const T *q = out + row * HD;
+  for (int d = lane; d < HD; d += 32)
+    qs[d] = ld(q + d);
+  if (j == pos) {
     const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
-    uint4 kv[kPacks];
 #pragma unroll
     for (int v = 0; v < kPacks; ++v)
       kv[v] = kr[v];
+  }
+#pragma unroll
+  for (int u = 0; u < kChunk; ++u)
+    if (lo + u == pos)
+      vv[u] = *reinterpret_cast<const Dims *>(vBase + u * HD);
+  __syncwarp();
+
+  float sc = -INFINITY;
+  if (j < hi) {
     float dot = 0.0f;
 #pragma unroll
     for (int v = 0; v < kPacks; ++v) {
@@ -377,44 +429,48 @@ __device__ void attendChunkVec(const AttnCfg &c, const float *qs, const T *K,
       for (int i = 0; i < 8; ++i)
         dot += qs[v * 8 + i] * ld(e + i);
     }
-    s = capScore(c, c.scale * dot);
+    sc = capScore(c, c.scale * dot);
   }
-  m = warpMax(s);
-  float p = j < hi ? expf(s - m) : 0.0f;
-  l = warpSum(p);
-  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
-  const T *vBase = V + lo * HD + lane * kDims;
-  int nk = int(hi - lo);
-  for (int j0 = 0; j0 < nk; j0 += 8) {
-    Dims vv[8];
+  const float m = warpMax(sc);
+  const float p = j < hi ? expf(sc - m) : 0.0f;
+  const float l = warpSum(p);
+  float o[kDims] = {};
 #pragma unroll
-    for (int u = 0; u < 8; ++u)
-      if (j0 + u < nk)
-        vv[u] = *reinterpret_cast<const Dims *>(vBase + (j0 + u) * HD);
+  for (int u = 0; u < kChunk; ++u) {
+    float pj = __shfl_sync(0xffffffffu, p, u);
+    if (lo + u < hi) {
+      const T *e = reinterpret_cast<const T *>(&vv[u]);
 #pragma unroll
-    for (int u = 0; u < 8; ++u) {
-      float pj = __shfl_sync(0xffffffffu, p, j0 + u);
-      if (j0 + u < nk) {
-        const T *e = reinterpret_cast<const T *>(&vv[u]);
-#pragma unroll
-        for (int i = 0; i < kDims; ++i)
-          o[i] += pj * ld(e + i);
-      }
+      for (int i = 0; i < kDims; ++i)
+        o[i] += pj * ld(e + i);
     }
+  }
+  float *part = scratch + (row * splits + s) * (HD + 2);
+#pragma unroll
+  for (int i = 0; i < kDims; ++i)
+    part[2 + lane * kDims + i] = o[i];
+  if (lane == 0) {
+    part[0] = m;
+    part[1] = l;
   }
 }
 
 /// Decode, step 2: grid (B * heads, ceil(splits / kWarps)); warp w of
-/// block y takes chunk s = y * kWarps + w. Partial (m, l, o[hd]) of chunk
-/// s of row r at scratch[(r * splits + s) * (hd + 2)].
+/// block y takes chunk s = y * kWarps + w of kChunk keys. Partial (m, l,
+/// o[hd]) of chunk s of row r at scratch[(r * splits + s) * (hd + 2)].
 template <class T, int MAXI, int HD>
 __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
                                 const T *out, float *scratch, int64_t splits,
                                 const int64_t *pos0) {
-  gridWait();
-  allowDependents();
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  if constexpr (HD > 0 && sizeof(T) == 2) {
+    splitChunkVec<T, HD>(c, kCache, vCache, out, scratch, splits, pos0,
+                         smem + warp * HD);
+    return;
+  }
+  gridWait();
+  allowDependents();
   int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
   int64_t row = blockIdx.x; // b * heads + h (T == 1)
   int64_t pos = *pos0;
@@ -434,24 +490,16 @@ __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
   const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * hd;
   float *part = scratch + (row * splits + s) * (hd + 2);
   float m = -INFINITY, l = 0.0f;
-  if constexpr (HD > 0 && sizeof(T) == 2) {
-    float o[HD / 32] = {};
-    attendChunkVec<T, HD>(c, qs, K, V, lo, hi, m, l, o);
+  float o[MAXI];
 #pragma unroll
-    for (int i = 0; i < HD / 32; ++i)
-      part[2 + lane * (HD / 32) + i] = o[i];
-  } else {
-    float o[MAXI];
+  for (int i = 0; i < MAXI; ++i)
+    o[i] = 0.0f;
+  attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
 #pragma unroll
-    for (int i = 0; i < MAXI; ++i)
-      o[i] = 0.0f;
-    attendRange<T, MAXI>(c, qs, K, V, lo, hi, m, l, o);
-#pragma unroll
-    for (int i = 0; i < MAXI; ++i) {
-      int d = lane + 32 * i;
-      if (d < hd)
-        part[2 + d] = o[i];
-    }
+  for (int i = 0; i < MAXI; ++i) {
+    int d = lane + 32 * i;
+    if (d < hd)
+      part[2 + d] = o[i];
   }
   if (lane == 0) {
     part[0] = m;
