@@ -1078,6 +1078,10 @@ void runAll(DType dt) {
        256, 0, 0.0f},
       {"window 200 decode pos0 900 hd64", 2, 1, 900, 6, 3, 64, 64, 0, 200, 1,
        1024, 0, 0.0f},
+      // A window shorter than a chunk on the vectorised decode path: the
+      // chunk starts inside the window, lanes past the last key.
+      {"window 20 decode pos0 70 hd64", 2, 1, 70, 4, 2, 64, 64, 0, 20, 1, 128,
+       0, 0.0f},
       {"qk-norm rms decode pos0 33 hd128", 1, 1, 33, 4, 2, 128, 128, 0, 0, 1,
        64, 1, 0.0f},
       // The 16-byte prep path with a partial rotary dimension (GPT-NeoX).

@@ -134,6 +134,48 @@ __global__ void prepKernel(AttnCfg c, const T *qkv, T *kCache, T *vCache,
   }
 }
 
+/// Reads a device value before griddepcontrol.wait: from L2 (bypassing
+/// L1, which is not coherent). Only for values whose writer is known to
+/// have completed: see earlyPosition() and splitChunkVec().
+template <class V> __device__ __forceinline__ V ldEarly(const V *p) {
+  return __ldcg(p);
+}
+__device__ __forceinline__ int64_t ldEarly(const int64_t *p) {
+  return int64_t(__ldcg(reinterpret_cast<const long long *>(p)));
+}
+
+/// The position as the block reads it before its wait (thread 0's read,
+/// broadcast, so that every thread works with the same value). A guess:
+/// the kernel that set the position may still be running when the prep
+/// kernel starts (kernel_check sets it right before olmg_attention), so
+/// the prep kernels read it again after the wait and redo what depends on
+/// it if it differs.
+__device__ __forceinline__ int64_t earlyPosition(const int64_t *pos0) {
+  __shared__ int64_t guess;
+  if (threadIdx.x == 0)
+    guess = ldEarly(pos0);
+  __syncthreads();
+  return guess;
+}
+
+/// cos and sin of rotary pair i at `pos`: from the shared table made for
+/// the position read before the wait when that was right (`exact`), else
+/// computed here, the same expression as ropeAngles(). No barrier, so the
+/// loads of q/k/v after the wait need not wait for the position's.
+__device__ __forceinline__ void ropeAngle(const AttnCfg &c, bool exact,
+                                          const float *cosS, const float *sinS,
+                                          int64_t pos, int i, float &cs,
+                                          float &sn) {
+  if (exact) {
+    cs = cosS[i];
+    sn = sinS[i];
+  } else {
+    float angle = float(pos) * c.invFreq[i];
+    cs = cosf(angle);
+    sn = sinf(angle);
+  }
+}
+
 /// The token's cos/sin of each rotary pair, once into shared memory for
 /// every head of the token (prepRopeKernel, prepRopeVecKernel).
 __device__ __forceinline__ void ropeAngles(const AttnCfg &c, int64_t pos,
@@ -178,18 +220,21 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
-  int64_t pos = *pos0 + t;
   const int hd = c.hd, half = hd / 2, pairs = c.rot / 2;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
   // The angles need only the position, so they are computed before
-  // gridWait(), beside the product that writes qkv. The position may be
-  // read there: this grid starts only once every block of its predecessor
-  // has passed its own gridWait(), so the kernel that set the position
-  // (several launches earlier) has completed.
-  ropeAngles(c, pos, cosS, sinS);
+  // gridWait(), beside the product that writes qkv, from the position read
+  // there. In a decode step that read is right (the kernels between the
+  // one that set the position and this one wait before they let their
+  // dependents start); after the wait the position is read again, and the
+  // angles are computed per element if it differs (ropeAngle).
+  const int64_t guess = earlyPosition(pos0) + t;
+  ropeAngles(c, guess, cosS, sinS);
   gridWait();
   allowDependents();
+  const int64_t pos = *pos0 + t;
+  const bool exact = pos == guess;
   for (int it = threadIdx.x; it < heads * half; it += blockDim.x) {
     int hh = it / half, i = it - hh * half;
     const T *src = row + int64_t(hh) * hd;
@@ -197,7 +242,8 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
     if (hh < c.heads + c.kvHeads && i < pairs) {
       int ia = c.interleaved ? 2 * i : i;
       int ib = c.interleaved ? 2 * i + 1 : i + pairs;
-      float cs = cosS[i], sn = sinS[i];
+      float cs, sn;
+      ropeAngle(c, exact, cosS, sinS, pos, i, cs, sn);
       float a = ld(src + ia), bv = ld(src + ib);
       st(dst + ia, a * cs - bv * sn);
       st(dst + ib, bv * cs + a * sn);
@@ -221,13 +267,16 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
   int64_t b = r / T_, t = r % T_;
-  int64_t pos = *pos0 + t;
   const int hd = c.hd, pairs = c.rot / 2, pieces = hd / kVec;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
-  ropeAngles(c, pos, cosS, sinS); // Before the wait: see prepRopeKernel.
+  // Angles before the wait, checked after it: see prepRopeKernel.
+  const int64_t guess = earlyPosition(pos0) + t;
+  ropeAngles(c, guess, cosS, sinS);
   gridWait();
   allowDependents();
+  const int64_t pos = *pos0 + t;
+  const bool exact = pos == guess;
   for (int it = threadIdx.x; it < heads * pieces; it += blockDim.x) {
     int hh = it / pieces, e0 = (it - hh * pieces) * kVec;
     const T *src = row + int64_t(hh) * hd;
@@ -245,8 +294,11 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
       T *z = reinterpret_cast<T *>(&res);
       float sign = first ? -1.0f : 1.0f;
 #pragma unroll
-      for (int k = 0; k < kVec; ++k)
-        st(z + k, ld(x + k) * cosS[i0 + k] + sign * (ld(y + k) * sinS[i0 + k]));
+      for (int k = 0; k < kVec; ++k) {
+        float cs, sn;
+        ropeAngle(c, exact, cosS, sinS, pos, i0 + k, cs, sn);
+        st(z + k, ld(x + k) * cs + sign * (ld(y + k) * sn));
+      }
       own = res;
     }
     *reinterpret_cast<uint4 *>(dst + e0) = own;
@@ -362,11 +414,16 @@ __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
 ///
 /// The keys and values before the current position were appended by
 /// earlier steps, so they are loaded before gridWait(), beside the
-/// predecessor (the prep kernel). Reading them, and g->pos, there is safe:
-/// this grid starts only once every block of the prep kernel has passed
-/// its own gridWait(), so every kernel before prep has completed, and
-/// those are what wrote the position and the older rows. The query and
-/// the new key and value, which prep writes, are read after the wait.
+/// predecessor (the prep kernel launched right before this one), and so is
+/// g->pos. The rule that makes a read before the wait safe: between the
+/// writer and the reader there is a kernel that calls
+/// griddepcontrol.wait before griddepcontrol.launch_dependents on every
+/// path (or one launched without programmatic dependent launch). Prep is
+/// such a kernel, and it is launched after whatever set the position and
+/// appended the older rows; this grid starts only once every block of prep
+/// has passed its wait, so those writers have completed. (Their writes
+/// are in L2; the early loads bypass L1, ldEarly.) The query and the new
+/// key and value, which prep writes, are read after the wait.
 template <class T, int HD>
 __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
                               const T *vCache, const T *out, float *scratch,
@@ -376,7 +433,7 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
   const int64_t row = blockIdx.x; // b * heads + h (T == 1)
-  const int64_t pos = *pos0;
+  const int64_t pos = ldEarly(pos0);
   const KeyRange r = visible(c, pos, pos + 1);
   const int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
   const bool any = s < splits && lo < hi; // Else past the last key.
@@ -393,12 +450,12 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
       const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
 #pragma unroll
       for (int v = 0; v < kPacks; ++v)
-        kv[v] = kr[v];
+        kv[v] = ldEarly(kr + v);
     }
 #pragma unroll
     for (int u = 0; u < kChunk; ++u)
       if (lo + u < hi && lo + u != pos)
-        vv[u] = *reinterpret_cast<const Dims *>(vBase + u * HD);
+        vv[u] = ldEarly(reinterpret_cast<const Dims *>(vBase + u * HD));
   }
   gridWait();
   allowDependents();
@@ -407,7 +464,7 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
   const T *q = out + row * HD;
   for (int d = lane; d < HD; d += 32)
     qs[d] = ld(q + d);
-  if (j == pos) {
+  if (j < hi && j == pos) {
     const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
 #pragma unroll
     for (int v = 0; v < kPacks; ++v)
@@ -415,7 +472,7 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
   }
 #pragma unroll
   for (int u = 0; u < kChunk; ++u)
-    if (lo + u == pos)
+    if (lo + u < hi && lo + u == pos)
       vv[u] = *reinterpret_cast<const Dims *>(vBase + u * HD);
   __syncwarp();
 

@@ -104,7 +104,8 @@ struct OlmgContext {
   bool usePdl = true;
   /// The GEMV's group width (Gemv.cu): 0 as the runtime chooses, or 32,
   /// 64, 128 or 256 threads, forced for measurements (kernel_check's
-  /// "timing gemv" sweep; OLMRT_CUDA_GEMV_WIDTH for a bench A/B).
+  /// "timing gemv" sweep; OLMRT_CUDA_GEMV_WIDTH for a bench A/B). Any
+  /// other value is taken as 0.
   int gemvWidth = 0;
   /// Device int64: the position of the first token of the current call.
   int64_t *pos = nullptr;

@@ -297,16 +297,22 @@ bool applies(OlmgContext *g, const void *x, const void *w, int64_t M, int64_t N,
   return K % per == 0 && aligned16({x, w});
 }
 
-/// Threads of `kernel` that fit the GPU at once (its registers bound it:
-/// three blocks of 256 an SM at 70-80 registers, not the SM's 2048).
-template <class Kernel> int64_t residentThreads(OlmgContext *g, Kernel kernel) {
-  static int perSm = 0; // One value per instantiation.
-  if (perSm == 0 && (cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-                         &perSm, kernel, kThreads, 0) != cudaSuccess ||
-                     perSm < 1)) {
-    (void)cudaGetLastError();
-    perSm = 1;
-  }
+/// Threads of gemvKernel<T, GATED, NORM, Y> that fit the GPU at once (its
+/// registers bound it: three blocks of 256 an SM at 70-80 registers, not
+/// the SM's 2048). One static per instantiation (the kernels' pointer
+/// types do not tell GATED and NORM apart), initialised once, thread-safe.
+template <class T, bool GATED, int NORM, class Y>
+int64_t residentThreads(OlmgContext *g) {
+  static const int perSm = [] {
+    int n = 0;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+            &n, gemvKernel<T, GATED, NORM, Y>, kThreads, 0) != cudaSuccess ||
+        n < 1) {
+      (void)cudaGetLastError();
+      n = 1;
+    }
+    return n;
+  }();
   return int64_t(perSm) * kThreads * (g->smCount > 0 ? g->smCount : 132);
 }
 
@@ -317,7 +323,8 @@ template <class Kernel> int64_t residentThreads(OlmgContext *g, Kernel kernel) {
 /// a second wave waits for the first); for products too large for one
 /// wave even at 32 threads, 32 (more steps a thread keep loads in flight),
 /// unless its last wave would run less than 3/4 full and 64's would not
-/// (Llama's gate/up: 1.3 waves at 32 took 21.1 us, 2.6 at 64 18.8).
+/// (Llama's gate/up: 1.3 waves at 32 took 21.1 us, 2.6 at 64 18.8) and a
+/// row has more than 32 packs (else 64 threads leave half idle).
 int groupWidth(int64_t groups, int64_t packs, int64_t resident) {
   int width = 32;
   if (groups * width > resident) {
@@ -325,8 +332,9 @@ int groupWidth(int64_t groups, int64_t packs, int64_t resident) {
       int64_t threads = groups * w, waves = (threads + resident - 1) / resident;
       return double(threads) / double(waves * resident);
     };
-    return lastWaveFull(32) < 0.75 && lastWaveFull(64) > lastWaveFull(32) ? 64
-                                                                          : 32;
+    bool wider = packs > 32 && lastWaveFull(32) < 0.75 &&
+                 lastWaveFull(64) > lastWaveFull(32);
+    return wider ? 64 : 32;
   }
   while (width < kThreads && width < packs && groups * (2 * width) <= resident)
     width <<= 1;
@@ -343,9 +351,12 @@ void launchForm(OlmgContext *g, const T *x, RowNorm<T> norm, const T *w,
   constexpr int outsPerGroup = GATED ? kRows / 2 : kRows;
   const int64_t groups = (N + outsPerGroup - 1) / outsPerGroup;
   const int64_t packs = K / Pack<T>::N;
-  const int width = g->gemvWidth > 0
-                        ? g->gemvWidth
-                        : groupWidth(groups, packs, residentThreads(g, kernel));
+  const int forced = g->gemvWidth;
+  const bool valid = forced == 32 || forced == 64 || forced == 128 ||
+                     forced == kThreads; // Else the runtime's choice.
+  const int width =
+      valid ? forced
+            : groupWidth(groups, packs, residentThreads<T, GATED, NORM, Y>(g));
   const int64_t perBlock = int64_t(kThreads / width) * outsPerGroup;
   const unsigned blocks = unsigned((N + perBlock - 1) / perBlock);
   launchDependent(g, kernel, dim3(blocks), dim3(kThreads), 0, x, w, bias, y, N,
