@@ -18,7 +18,7 @@ struct Subcommand {
 };
 
 const Subcommand kSubcommands[] = {
-    {"compile", "compile a model YAML to olm IR (and, later, an artifact)",
+    {"compile", "compile a model YAML to an artifact (.olmx), or to IR",
      olmc::compileMain},
     {"import-hf", "write model YAML for a Hugging Face config.json",
      olmc::importHFMain},
@@ -26,19 +26,24 @@ const Subcommand kSubcommands[] = {
 
 /// Subcommands shared with the standalone runtime, olmrt.
 const char *kRuntimeCommands[][2] = {
-    {"run", "run a compiled artifact: logits or greedy generation"},
+    {"run", "run a compiled artifact: logits, greedy or sampled generation"},
     {"inspect", "show an artifact's entry points, kernels, weights, memory"},
     {"init-weights", "write random weights with the model's own names"},
+    {"tokenize", "encode text or decode ids with a tokenizer.json"},
+    {"bench", "time prefill and decode of an artifact (tokens/s, ms)"},
 };
+
+/// The width of the command column: the longest name and two spaces.
+constexpr size_t kColumn = 14;
 
 void printUsage(llvm::raw_ostream &os) {
   os << "olmc: an ahead-of-time compiler for transformer language models\n\n"
         "usage: olmc <command> [options]\n\ncommands:\n";
   for (const Subcommand &s : kSubcommands)
-    os << "  " << s.name << std::string(12 - std::strlen(s.name), ' ')
+    os << "  " << s.name << std::string(kColumn - std::strlen(s.name), ' ')
        << s.summary << "\n";
   for (auto &c : kRuntimeCommands)
-    os << "  " << c[0] << std::string(12 - std::strlen(c[0]), ' ') << c[1]
+    os << "  " << c[0] << std::string(kColumn - std::strlen(c[0]), ' ') << c[1]
        << "\n";
   os << "\n'olmc <command> --help' lists a command's options.\n";
 }
