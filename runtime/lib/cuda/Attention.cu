@@ -242,9 +242,9 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
     if (hh < c.heads + c.kvHeads && i < pairs) {
       int ia = c.interleaved ? 2 * i : i;
       int ib = c.interleaved ? 2 * i + 1 : i + pairs;
+      float a = ld(src + ia), bv = ld(src + ib); // Before the branch.
       float cs, sn;
       ropeAngle(c, exact, cosS, sinS, pos, i, cs, sn);
-      float a = ld(src + ia), bv = ld(src + ib);
       st(dst + ia, a * cs - bv * sn);
       st(dst + ib, bv * cs + a * sn);
     } else {
