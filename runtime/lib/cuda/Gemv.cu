@@ -60,6 +60,7 @@
 
 #include "Common.cuh"
 
+#include <algorithm>
 #include <climits>
 
 using namespace olmrt::cuda;
