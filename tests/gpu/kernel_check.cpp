@@ -695,9 +695,8 @@ template <class F> double timeChained(OlmgContext &g, F f) {
 /// decode step runs them. Orientation, not a benchmark.
 void runTimings() {
   // Sections: "timing attention", "timing matmul", "timing normed",
-  // "timing gemv"; they
-  // run with no filter or one that starts with "timing" (all three for
-  // "timing"), not for a check's filter such as "matmul".
+  // "timing gemv"; they run with no filter or one that starts with "timing"
+  // (all four for "timing"), not for a check's filter such as "matmul".
   auto section = [](const std::string &name) {
     return filter.empty() ||
            (filter.rfind("timing", 0) == 0 && wanted("timing " + name));

@@ -24,15 +24,6 @@ const Subcommand kSubcommands[] = {
      olmc::importHFMain},
 };
 
-/// Subcommands shared with the standalone runtime, olmrt.
-const char *kRuntimeCommands[][2] = {
-    {"run", "run a compiled artifact: logits, greedy or sampled generation"},
-    {"inspect", "show an artifact's entry points, kernels, weights, memory"},
-    {"init-weights", "write random weights with the model's own names"},
-    {"tokenize", "encode text or decode ids with a tokenizer.json"},
-    {"bench", "time prefill and decode of an artifact (tokens/s, ms)"},
-};
-
 /// The width of the command column: the longest name and two spaces.
 constexpr size_t kColumn = 14;
 
@@ -42,8 +33,9 @@ void printUsage(llvm::raw_ostream &os) {
   for (const Subcommand &s : kSubcommands)
     os << "  " << s.name << std::string(kColumn - std::strlen(s.name), ' ')
        << s.summary << "\n";
-  for (auto &c : kRuntimeCommands)
-    os << "  " << c[0] << std::string(kColumn - std::strlen(c[0]), ' ') << c[1]
+  // The commands shared with the standalone runtime, olmrt.
+  for (const auto &[name, summary] : olmrt::runtimeCommandSummaries())
+    os << "  " << name << std::string(kColumn - name.size(), ' ') << summary
        << "\n";
   os << "\n'olmc <command> --help' lists a command's options.\n";
 }

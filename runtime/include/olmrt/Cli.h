@@ -15,6 +15,8 @@
 
 #include <iosfwd>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace olmrt {
 
@@ -38,6 +40,10 @@ int runRuntimeCommand(const std::string &command, int argc, char **argv,
 
 /// One usage line per runtime subcommand, for a program's --help.
 void printRuntimeUsage(std::ostream &os, const std::string &program);
+
+/// Each runtime subcommand's name and one-line summary (olmc's command
+/// list).
+std::vector<std::pair<std::string, std::string>> runtimeCommandSummaries();
 
 } // namespace olmrt
 

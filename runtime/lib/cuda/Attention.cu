@@ -189,6 +189,29 @@ __device__ __forceinline__ void ropeAngles(const AttnCfg &c, int64_t pos,
   __syncthreads();
 }
 
+/// A prep kernel's position (token t of the call) and the wait. The angles
+/// need only the position, so they are computed into cosS/sinS before
+/// gridWait(), beside the product that writes qkv, from the position read
+/// there. In a decode step that read is right (the kernels between the one
+/// that set the position and prep wait before they let their dependents
+/// start); after the wait the position is read again: `exact` says whether
+/// the table is for it, else ropeAngle() computes per element.
+struct PrepPosition {
+  int64_t pos;
+  bool exact;
+};
+__device__ __forceinline__ PrepPosition waitWithAngles(const AttnCfg &c,
+                                                       const int64_t *pos0,
+                                                       int64_t t, float *cosS,
+                                                       float *sinS) {
+  const int64_t guess = earlyPosition(pos0) + t;
+  ropeAngles(c, guess, cosS, sinS);
+  gridWait();
+  allowDependents();
+  const int64_t pos = *pos0 + t;
+  return {pos, pos == guess};
+}
+
 /// Where head hh of token row r (sequence b, position pos) of the packed
 /// q/k/v goes: the prepared queries in `out`, keys and values into their
 /// caches.
@@ -223,18 +246,7 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
   const int hd = c.hd, half = hd / 2, pairs = c.rot / 2;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
-  // The angles need only the position, so they are computed before
-  // gridWait(), beside the product that writes qkv, from the position read
-  // there. In a decode step that read is right (the kernels between the
-  // one that set the position and this one wait before they let their
-  // dependents start); after the wait the position is read again, and the
-  // angles are computed per element if it differs (ropeAngle).
-  const int64_t guess = earlyPosition(pos0) + t;
-  ropeAngles(c, guess, cosS, sinS);
-  gridWait();
-  allowDependents();
-  const int64_t pos = *pos0 + t;
-  const bool exact = pos == guess;
+  const auto [pos, exact] = waitWithAngles(c, pos0, t, cosS, sinS);
   for (int it = threadIdx.x; it < heads * half; it += blockDim.x) {
     int hh = it / half, i = it - hh * half;
     const T *src = row + int64_t(hh) * hd;
@@ -270,13 +282,7 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
   const int hd = c.hd, pairs = c.rot / 2, pieces = hd / kVec;
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
-  // Angles before the wait, checked after it: see prepRopeKernel.
-  const int64_t guess = earlyPosition(pos0) + t;
-  ropeAngles(c, guess, cosS, sinS);
-  gridWait();
-  allowDependents();
-  const int64_t pos = *pos0 + t;
-  const bool exact = pos == guess;
+  const auto [pos, exact] = waitWithAngles(c, pos0, t, cosS, sinS);
   for (int it = threadIdx.x; it < heads * pieces; it += blockDim.x) {
     int hh = it / pieces, e0 = (it - hh * pieces) * kVec;
     const T *src = row + int64_t(hh) * hd;

@@ -364,11 +364,10 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   };
   useGemv = !off("OLMRT_CUDA_GEMV");
   usePdl = !off("OLMRT_CUDA_PDL");
-  if (const char *width = std::getenv("OLMRT_CUDA_GEMV_WIDTH")) {
-    int v = std::atoi(width);
-    bool valid = v == 32 || v == 64 || v == 128 || v == 256;
-    gemvWidth = valid ? v : 0; // Anything else: the runtime's choice.
-  }
+  // Gemv.cu's launchForm() takes anything but 32-256 as the runtime's
+  // choice.
+  if (const char *width = std::getenv("OLMRT_CUDA_GEMV_WIDTH"))
+    gemvWidth = std::atoi(width);
 }
 
 OlmgContext::~OlmgContext() {

@@ -60,7 +60,6 @@
 
 #include "Common.cuh"
 
-#include <algorithm>
 #include <climits>
 
 using namespace olmrt::cuda;

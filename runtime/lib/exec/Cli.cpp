@@ -15,7 +15,8 @@ namespace {
 
 struct Command {
   const char *name;
-  const char *usage; // After "usage: PROGRAM ".
+  const char *summary; // One line, for a program's list of commands.
+  const char *usage;   // After "usage: PROGRAM ".
   int (*run)(const ParsedArgs &, const CliStreams &);
   std::vector<FlagSpec> flags;
   /// More for --help, after the usage line; lines end in '\n'.
@@ -25,6 +26,7 @@ struct Command {
 const std::vector<Command> &commands() {
   static const std::vector<Command> list = {
       {"run",
+       "run a compiled artifact: logits, greedy or sampled generation",
        "run M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
        "((--input-ids IDS.npy | --tokens 1,2,3) [--logits-out L.npy] "
        "[--output-ids OUT.npy] | --tokenizer T.json (--prompt TEXT | "
@@ -66,11 +68,17 @@ const std::vector<Command> &commands() {
        "While the weights load, a progress bar is drawn on stderr when it is\n"
        "  a terminal; --no-progress turns it off.\n"},
       {"init-weights",
+       "write random weights with the model's own names",
        "init-weights M.olmx -o W.safetensors [--seed S]",
        initWeightsCommand,
        {{"--output", true, "-o"}, {"--seed", true, ""}}},
-      {"inspect", "inspect M.olmx", inspectCommand, {}},
+      {"inspect",
+       "show an artifact's entry points, kernels, weights, memory",
+       "inspect M.olmx",
+       inspectCommand,
+       {}},
       {"tokenize",
+       "encode text or decode ids with a tokenizer.json",
        "tokenize --tokenizer T.json (--text TEXT | --text-file F | "
        "--decode 1,2,3) [--add-special-tokens] [--keep-special-tokens]",
        tokenizeCommand,
@@ -81,6 +89,7 @@ const std::vector<Command> &commands() {
         {"--add-special-tokens", false, ""},
         {"--keep-special-tokens", false, ""}}},
       {"bench",
+       "time prefill and decode of an artifact (tokens/s, ms)",
        "bench M.olmx (--weights W.safetensors | --random-weights [--seed S]) "
        "[--batch B] [--prompt-len T] [--gen-len N] [--warmup W] [--iters K] "
        "[--json]",
@@ -122,6 +131,13 @@ CliStreams::CliStreams(std::string program)
 
 bool isRuntimeCommand(const std::string &command) {
   return findCommand(command) != nullptr;
+}
+
+std::vector<std::pair<std::string, std::string>> runtimeCommandSummaries() {
+  std::vector<std::pair<std::string, std::string>> list;
+  for (const Command &command : commands())
+    list.emplace_back(command.name, command.summary);
+  return list;
 }
 
 void printRuntimeUsage(std::ostream &os, const std::string &program) {
