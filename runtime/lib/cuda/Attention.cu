@@ -571,30 +571,48 @@ __global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
 }
 
 /// Decode, step 3: one block per row merges the chunks that had keys.
+/// Every warp finds the row's max and sum itself, one chunk a lane (no
+/// block barrier), and each dim's sum over the chunks is read 8 chunks at
+/// a time, so a few hundred positions cost two or three round trips, not
+/// one a chunk.
 template <class T>
 __global__ void attnCombineKernel(AttnCfg c, T *out, const float *scratch,
                                   int64_t splits, const int64_t *pos0) {
   gridWait();
   allowDependents();
-  int64_t row = blockIdx.x;
-  int64_t pos = *pos0;
-  KeyRange r = visible(c, pos, pos + 1);
-  int64_t s0 = r.lo / kChunk, s1 = (r.hi - 1) / kChunk; // inclusive
-  int hd = c.hd;
+  const int lane = threadIdx.x & 31;
+  const int64_t row = blockIdx.x;
+  const int64_t pos = *pos0;
+  const KeyRange r = visible(c, pos, pos + 1);
+  const int64_t s0 = r.lo / kChunk, s1 = (r.hi - 1) / kChunk; // inclusive
+  const int hd = c.hd;
   const float *base = scratch + row * splits * (hd + 2);
-  float m = -INFINITY;
-  for (int64_t s = s0; s <= s1; ++s)
-    m = fmaxf(m, base[s * (hd + 2)]);
-  float l = 0.0f;
-  for (int64_t s = s0; s <= s1; ++s) {
+  float mi = -INFINITY;
+  for (int64_t s = s0 + lane; s <= s1; s += 32)
+    mi = fmaxf(mi, base[s * (hd + 2)]);
+  const float m = warpMax(mi);
+  float li = 0.0f;
+  for (int64_t s = s0 + lane; s <= s1; s += 32) {
     const float *part = base + s * (hd + 2);
-    l += part[1] * expf(part[0] - m);
+    li += part[1] * expf(part[0] - m);
   }
+  const float l = warpSum(li);
+  constexpr int kBatch = 8;
   for (int d = threadIdx.x; d < hd; d += blockDim.x) {
     float acc = 0.0f;
-    for (int64_t s = s0; s <= s1; ++s) {
-      const float *part = base + s * (hd + 2);
-      acc += part[2 + d] * expf(part[0] - m);
+    for (int64_t s = s0; s <= s1; s += kBatch) {
+      // The batch's loads first (past s1: chunk s1 again, not added).
+      float v[kBatch], ms[kBatch];
+#pragma unroll
+      for (int u = 0; u < kBatch; ++u) {
+        const float *part = base + min(s + u, s1) * (hd + 2);
+        ms[u] = part[0];
+        v[u] = part[2 + d];
+      }
+#pragma unroll
+      for (int u = 0; u < kBatch; ++u)
+        if (s + u <= s1)
+          acc += v[u] * expf(ms[u] - m);
     }
     st(out + row * hd + d, acc / l);
   }
