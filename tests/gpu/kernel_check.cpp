@@ -628,31 +628,53 @@ void checkAttention(OlmgContext &g, const AttnCase &c) {
 
   Buf dQkv(dt, qkv.size()), dK(dt, cacheN), dV(dt, cacheN),
       dOut(dt, refOut.size()), dQw(dt, qw.size()), dKw(dt, kw.size()),
-      dQb(dt, qb.size()), dKb(dt, kb.size());
+      dQb(dt, qb.size()), dKb(dt, kb.size()), dOne(dt, 1);
   dQkv.upload(qkv);
-  dK.upload(kc);
-  dV.upload(vc);
   dQw.upload(qw);
   dKw.upload(kw);
   dQb.upload(qb);
   dKb.upload(kb);
-  setPosition(&g, c.pos0);
-  // Decode runs twice, the output poisoned in between: the second call
-  // must not depend on what the first left in scratch (its partials).
-  for (int call = 0; call < (c.T == 1 ? 2 : 1); ++call) {
-    if (call > 0)
-      dOut.poison();
-    olmg_attention(&g, icfg, fcfg, invFreq.data(), dQkv.p, dK.p, dV.p, dOut.p,
-                   c.B, c.T, /*ignored*/ 0, norm ? dQw.p : nullptr,
-                   norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
-                   ln ? dKb.p : nullptr);
-    synchronize(&g);
+  // Decode has two paths (Attention.cu): with the prep kernel, and with
+  // prep inside the split kernel (bf16/f16, head_dim 64 or 128, no
+  // qk-norm; by default only for small split grids, here forced), which is
+  // never taken right after the position is set, so another kernel sits
+  // between. Both run, on fresh caches; the fused one is told apart by its
+  // launches (split and combine only).
+  const bool fusable = c.T == 1 && dt != DType::F32 &&
+                       (c.hd == 64 || c.hd == 128) && c.qkNorm == 0;
+  for (bool fused : {false, true}) {
+    if (fused && !fusable)
+      break;
+    const std::string label = name + (fused ? " [prep in split]" : "");
+    g.prepInSplit = fused ? 1 : 0;
+    dK.upload(kc);
+    dV.upload(vc);
+    setPosition(&g, c.pos0);
+    if (fused) // Any kernel between the position's and the attention.
+      olmg_scale(&g, dOne.p, 1.0f, dOne.p, 1);
+    // Decode runs twice, the output poisoned in between: the second call
+    // must not depend on what the first left in scratch (its partials).
+    int64_t launches = 0;
+    for (int call = 0; call < (c.T == 1 ? 2 : 1); ++call) {
+      if (call > 0)
+        dOut.poison();
+      int64_t before = g.calls;
+      olmg_attention(&g, icfg, fcfg, invFreq.data(), dQkv.p, dK.p, dV.p, dOut.p,
+                     c.B, c.T, /*ignored*/ 0, norm ? dQw.p : nullptr,
+                     norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
+                     ln ? dKb.p : nullptr);
+      synchronize(&g);
+      launches = g.calls - before;
+    }
+    double eo = relError(dOut.download(), refOut);
+    double ek = relError(dK.download(), refK);
+    double ev = relError(dV.download(), refV);
+    report(label + " out", dt, eo);
+    report(label + " k/v cache", dt, std::max(ek, ev));
+    if (fused) // 0 when the fused path ran (2 launches), else 1.
+      report(label + " launches", dt, launches == 2 ? 0.0 : 1.0);
   }
-  double eo = relError(dOut.download(), refOut);
-  double ek = relError(dK.download(), refK);
-  double ev = relError(dV.download(), refV);
-  report(name + " out", dt, eo);
-  report(name + " k/v cache", dt, std::max(ek, ev));
+  g.prepInSplit = -1;
 }
 
 /// Milliseconds per call of f (after a warm-up), by host clock around a
@@ -726,14 +748,70 @@ void runTimings() {
     };
     // Decode chained in a graph (a host-timed call would time its
     // launches); prefill by host clock.
-    double ms = T == 1 ? timeChained(g, call) : timeIt(g, call, 50);
-    double kvBytes = double(B * KVH * (pos0 + T) * hd * 2 * 2);
-    std::printf("attention llama-1b B%lld T%lld pos0 %lld: %.4f ms (%.0f GB/s "
-                "of K+V%s)\n",
-                (long long)B, (long long)T, (long long)pos0, ms,
-                kvBytes / ms * 1e-6, T == 1 ? ", in a graph" : "");
+    // Decode: with the prep kernel, then with prep in the split kernel.
+    for (int mode : {0, 1}) {
+      if (T > 1 && mode == 1)
+        break;
+      g.prepInSplit = T == 1 ? mode : -1;
+      double ms = T == 1 ? timeChained(g, call) : timeIt(g, call, 50);
+      double kvBytes = double(B * KVH * (pos0 + T) * hd * 2 * 2);
+      std::printf("attention llama-1b B%lld T%lld pos0 %lld%s: %.4f ms (%.0f "
+                  "GB/s of K+V%s)\n",
+                  (long long)B, (long long)T, (long long)pos0,
+                  T == 1 ? (mode ? " prep in split" : " prep kernel") : "", ms,
+                  kvBytes / ms * 1e-6, T == 1 ? ", in a graph" : "");
+    }
+    g.prepInSplit = -1;
+  };
+  // A decode step's q/k/v product (an RMS-normed GEMV over K features)
+  // and then the attention (head_dim 64), chained, with the prep kernel
+  // and with prep inside the split kernel: what the attention costs after
+  // the product it follows in a step. The split grid has B * H *
+  // ceil(maxSeq / 128) blocks; the runtime puts prep inside it only where
+  // that is at most one a multiprocessor (Attention.cu).
+  auto productThenAttn = [&](const char *what, int64_t B, int64_t H,
+                             int64_t KVH, int64_t K, int64_t pos0,
+                             int64_t maxSeq) {
+    int64_t hd = 64, N = (H + 2 * KVH) * hd;
+    int64_t icfg[OLMK_ATTN_NUM_INTS] = {H, KVH, hd, hd, 0, 0, 1, maxSeq, 0};
+    float fcfg[OLMK_ATTN_NUM_FLOATS] = {0.125f, 0.0f, 1e-6f};
+    std::vector<float> invFreq(size_t(hd / 2), 0.01f);
+    Buf x(dt, size_t(B * K)), nw(dt, size_t(K)), w(dt, size_t(N * K)),
+        qkv(dt, size_t(B * N)), kc(dt, size_t(B * KVH * maxSeq * hd)),
+        vc(dt, size_t(B * KVH * maxSeq * hd)), out(dt, size_t(B * H * hd));
+    for (Buf *v : {&x, &nw, &w, &kc, &vc})
+      v->upload(randomVec(v->n, 0.05f));
+    setPosition(&g, pos0);
+    auto product = [&] {
+      olmg_matmul_norm(&g, x.p, nw.p, 1e-5f, 0.0f, w.p, nullptr, qkv.p, B, N, K,
+                       0, 0, -1, N, 0);
+    };
+    auto both = [&] {
+      product();
+      olmg_attention(&g, icfg, fcfg, invFreq.data(), qkv.p, kc.p, vc.p, out.p,
+                     B, 1, 0, nullptr, nullptr, nullptr, nullptr);
+    };
+    double productUs = timeChained(g, product) * 1e3;
+    std::printf("q/k/v product then attention, %s B%lld pos0 %lld max_seq "
+                "%lld (%lld split blocks; us in a graph): product alone %.2f",
+                what, (long long)B, (long long)pos0, (long long)maxSeq,
+                (long long)(B * H * ((maxSeq + 127) / 128)), productUs);
+    for (int mode : {0, 1}) {
+      g.prepInSplit = mode;
+      std::printf(" | %s %.2f", mode ? "prep in split" : "prep kernel",
+                  timeChained(g, both) * 1e3);
+    }
+    g.prepInSplit = -1;
+    std::printf("\n");
   };
   if (section("attention")) {
+    productThenAttn("llama-1b", 1, 32, 8, 2048, 200, 640);
+    productThenAttn("llama-1b", 1, 32, 8, 2048, 200, 256);
+    productThenAttn("llama-1b", 8, 32, 8, 2048, 200, 640);
+    productThenAttn("llama-1b", 1, 32, 8, 2048, 2000, 4096);
+    productThenAttn("gpt2", 1, 12, 12, 768, 200, 640);
+    productThenAttn("gpt2", 1, 12, 12, 768, 200, 2048);
+    productThenAttn("qwen-0.5b", 1, 14, 2, 896, 200, 640);
     attn(1, 512, 0, 1024);
     attn(8, 512, 0, 1024);
     attn(1, 1, 4000, 4096);
@@ -1083,6 +1161,16 @@ void runAll(DType dt) {
        0, 0.0f},
       {"qk-norm rms decode pos0 33 hd128", 1, 1, 33, 4, 2, 128, 128, 0, 0, 1,
        64, 1, 0.0f},
+      // Decode with prep inside the split kernel: interleaved and partial
+      // rotations, none (GPT-2), the new key at a chunk's first key.
+      {"interleaved rope decode pos0 45 hd64", 2, 1, 45, 4, 2, 64, 64, 1, 0, 1,
+       128, 0, 0.0f},
+      {"partial half rope 16/64 decode pos0 90", 2, 1, 90, 4, 2, 64, 16, 0, 0,
+       1, 128, 0, 0.0f},
+      {"interleaved partial rope 32/128 decode pos0 32", 1, 1, 32, 8, 2, 128,
+       32, 1, 0, 1, 64, 0, 0.0f},
+      {"gpt2 12 heads hd64 decode pos0 200 no rope", 2, 1, 200, 12, 12, 64, 0,
+       0, 0, 1, 256, 0, 0.0f},
       // The 16-byte prep path with a partial rotary dimension (GPT-NeoX).
       {"partial half rope 16/64 prefill T37 pos0 5", 2, 37, 5, 4, 2, 64, 16, 0,
        0, 1, 64, 0, 0.0f},

@@ -9,6 +9,9 @@
 //     into chunks of kChunk; one warp per chunk computes a partial online
 //     softmax (max, sum, unnormalised output) into scratch, and
 //  3. a combine kernel merges the chunks.
+//     Where the split grid is small and there is no qk-norm, decode skips
+//     step 1: the split kernel prepares its query and the new key and
+//     appends K/V itself (splitChunkVec, runAttention).
 //     Prefill (T > 1), bf16/f16 with head_dim 64 or 128: FlashPrefill.cu
 //     (mma.sync, cp.async). Other multiples of 16 up to 128:
 //     flashPrefillKernel, FlashAttention-style on the tensor cores (WMMA
@@ -410,6 +413,52 @@ __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
   }
 }
 
+/// x rounded to T, as it is after a store to and a load from a T buffer.
+template <class T> __device__ __forceinline__ float roundedTo(float x) {
+  if constexpr (std::is_same<T, __nv_bfloat16>::value)
+    return __bfloat162float(__float2bfloat16_rn(x));
+  else if constexpr (std::is_same<T, __half>::value)
+    return __half2float(__float2half_rn(x));
+  else
+    return x;
+}
+
+/// Decode with the prep step inside (FUSED): one warp's query and the new
+/// key of its kv head, from the packed q/k/v row, in qs and ks (shared,
+/// HD floats each), rotated exactly as prepRopeVecKernel/prepRopeKernel do
+/// (same expression, rounded to T as their stores round), so that the
+/// scores are those of the three-launch path; cosS/sinS hold the angles
+/// of the position (ropeAngles).
+template <class T, int HD>
+__device__ __forceinline__ void
+prepareQueryKey(const AttnCfg &c, const T *qRaw, const T *kRaw, bool withKey,
+                const float *cosS, const float *sinS, float *qs, float *ks) {
+  const int lane = threadIdx.x & 31;
+#pragma unroll
+  for (int d = lane; d < HD; d += 32) {
+    qs[d] = ld(qRaw + d);
+    if (withKey)
+      ks[d] = ld(kRaw + d);
+  }
+  __syncwarp();
+  const int pairs = c.rot / 2;
+  for (int i = lane; i < pairs; i += 32) {
+    const int ia = c.interleaved ? 2 * i : i;
+    const int ib = c.interleaved ? 2 * i + 1 : i + pairs;
+    const float cs = cosS[i], sn = sinS[i];
+    float a = qs[ia], b = qs[ib];
+    qs[ia] = roundedTo<T>(a * cs - b * sn);
+    qs[ib] = roundedTo<T>(b * cs + a * sn);
+    if (withKey) {
+      a = ks[ia];
+      b = ks[ib];
+      ks[ia] = roundedTo<T>(a * cs - b * sn);
+      ks[ib] = roundedTo<T>(b * cs + a * sn);
+    }
+  }
+  __syncwarp();
+}
+
 /// Decode, step 2, for a bf16/f16 cache with head_dim HD (64 or 128): one
 /// warp's chunk of at most kChunk keys. Every lane issues its key row's
 /// HD/8 16-byte loads at once, and the chunk's V rows (each lane owns HD/32
@@ -420,34 +469,55 @@ __global__ void attnRowsKernel(AttnCfg c, const T *kCache, const T *vCache,
 ///
 /// The keys and values before the current position were appended by
 /// earlier steps, so they are loaded before gridWait(), beside the
-/// predecessor (the prep kernel launched right before this one), and so is
-/// g->pos. The rule that makes a read before the wait safe: between the
-/// writer and the reader there is a kernel that calls
-/// griddepcontrol.wait before griddepcontrol.launch_dependents on every
-/// path (or one launched without programmatic dependent launch). Prep is
-/// such a kernel, and it is launched after whatever set the position and
-/// appended the older rows; this grid starts only once every block of prep
-/// has passed its wait, so those writers have completed. (Their writes
-/// are in L2; the early loads bypass L1, ldEarly.) The query and the new
-/// key and value, which prep writes, are read after the wait.
-template <class T, int HD>
-__device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
-                              const T *vCache, const T *out, float *scratch,
-                              int64_t splits, const int64_t *pos0, float *qs) {
+/// predecessor, and so is g->pos. The rule that makes a read before the
+/// wait safe: between the writer and the reader there is a kernel that
+/// calls griddepcontrol.wait before griddepcontrol.launch_dependents on
+/// every path (or one launched without programmatic dependent launch);
+/// this grid starts only once its predecessor has passed its wait, so
+/// everything before that predecessor has completed. (Those writes are in
+/// L2; the early loads bypass L1, ldEarly.)
+///
+/// Without FUSED the prep kernel runs right before this one and is that
+/// kernel: it is launched after whatever set the position and appended
+/// the older rows. The query and the new key and value, which prep
+/// writes, are read after the wait.
+///
+/// With FUSED (no qk-norm; runAttention) there is no prep kernel: this
+/// kernel reads the packed q/k/v row after the wait, rotates the query and
+/// the new key itself (prepareQueryKey), scores the new key with a
+/// warp-wide dot product, and the warp whose chunk holds the position
+/// appends the key and value to the caches (one query head of each GQA
+/// group). Older rows were appended by this kernel in earlier steps or by
+/// a prefill's prep, and between those and this grid are the step's other
+/// kernels (in a decode step, at least the q/k/v product, which waits
+/// before it lets dependents start; after a decode call, the combine
+/// kernel, which does too). The position's writer must not be this grid's
+/// direct predecessor, which prep guaranteed: the position kernels let
+/// dependents start before they store, and kernel_check sets the position
+/// right before the call. The host keeps that rule
+/// (OlmgContext::positionJustSet: right after a position kernel, the
+/// call takes the path with prep).
+template <class T, int HD, bool FUSED>
+__device__ void splitChunkVec(const AttnCfg &c, T *kCache, T *vCache,
+                              const T *qkv, const T *out, float *scratch,
+                              int64_t splits, const int64_t *pos0, float *qs,
+                              float *ks, float *cosS, float *sinS) {
   constexpr int kPacks = HD / 8, kDims = HD / 32;
   using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
   const int64_t row = blockIdx.x; // b * heads + h (T == 1)
+  const int64_t h = row % c.heads, b = row / c.heads;
+  const int group = c.heads / c.kvHeads;
+  const int64_t kvh = h / group;
+  T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
+  T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
   const int64_t pos = ldEarly(pos0);
+  if (FUSED && c.rot > 0) // The angles, block-wide, before the wait.
+    ropeAngles(c, pos, cosS, sinS);
   const KeyRange r = visible(c, pos, pos + 1);
   const int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
   const bool any = s < splits && lo < hi; // Else past the last key.
-  const int64_t h = row % c.heads, b = row / c.heads;
-  const int64_t kvh = h / (c.heads / c.kvHeads);
-  const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
-  const T *vBase =
-      vCache + (b * c.kvHeads + kvh) * c.maxSeq * HD + lo * HD + lane * kDims;
   const int64_t j = lo + lane;
   uint4 kv[kPacks];
   Dims vv[kChunk];
@@ -458,6 +528,7 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
       for (int v = 0; v < kPacks; ++v)
         kv[v] = ldEarly(kr + v);
     }
+    const T *vBase = V + lo * HD + lane * kDims;
 #pragma unroll
     for (int u = 0; u < kChunk; ++u)
       if (lo + u < hi && lo + u != pos)
@@ -467,30 +538,58 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
   allowDependents();
   if (!any)
     return;
-  const T *q = out + row * HD;
-  for (int d = lane; d < HD; d += 32)
-    qs[d] = ld(q + d);
-  if (j < hi && j == pos) {
-    const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+  const bool newHere = lo <= pos && pos < hi; // This chunk holds the new key.
+  const T *vNew;
+  float dotNew = 0.0f;
+  if (FUSED) {
+    const T *src = qkv + b * int64_t(c.heads + 2 * c.kvHeads) * HD;
+    const T *kRaw = src + (c.heads + kvh) * HD;
+    vNew = src + (c.heads + c.kvHeads + kvh) * HD;
+    prepareQueryKey<T, HD>(c, src + h * HD, kRaw, newHere, cosS, sinS, qs, ks);
+    if (newHere) {
+      float part = 0.0f;
 #pragma unroll
-    for (int v = 0; v < kPacks; ++v)
-      kv[v] = kr[v];
+      for (int d = lane; d < HD; d += 32)
+        part += qs[d] * ks[d];
+      dotNew = warpSum(part);
+      if (h % group == 0) { // The append, once per kv head.
+#pragma unroll
+        for (int d = lane; d < HD; d += 32)
+          st(K + pos * HD + d, ks[d]);
+        *reinterpret_cast<Dims *>(V + pos * HD + lane * kDims) =
+            *reinterpret_cast<const Dims *>(vNew + lane * kDims);
+      }
+    }
+  } else {
+    vNew = V + pos * HD;
+    const T *q = out + row * HD;
+    for (int d = lane; d < HD; d += 32)
+      qs[d] = ld(q + d);
+    if (j < hi && j == pos) {
+      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+#pragma unroll
+      for (int v = 0; v < kPacks; ++v)
+        kv[v] = kr[v];
+    }
+    __syncwarp();
   }
 #pragma unroll
   for (int u = 0; u < kChunk; ++u)
     if (lo + u < hi && lo + u == pos)
-      vv[u] = *reinterpret_cast<const Dims *>(vBase + u * HD);
-  __syncwarp();
+      vv[u] = *reinterpret_cast<const Dims *>(vNew + lane * kDims);
 
   float sc = -INFINITY;
   if (j < hi) {
-    float dot = 0.0f;
+    float dot = dotNew;
+    if (!FUSED || j != pos) {
+      dot = 0.0f;
 #pragma unroll
-    for (int v = 0; v < kPacks; ++v) {
-      const T *e = reinterpret_cast<const T *>(&kv[v]);
+      for (int v = 0; v < kPacks; ++v) {
+        const T *e = reinterpret_cast<const T *>(&kv[v]);
 #pragma unroll
-      for (int i = 0; i < 8; ++i)
-        dot += qs[v * 8 + i] * ld(e + i);
+        for (int i = 0; i < 8; ++i)
+          dot += qs[v * 8 + i] * ld(e + i);
+      }
     }
     sc = capScore(c, c.scale * dot);
   }
@@ -521,15 +620,22 @@ __device__ void splitChunkVec(const AttnCfg &c, const T *kCache,
 /// Decode, step 2: grid (B * heads, ceil(splits / kWarps)); warp w of
 /// block y takes chunk s = y * kWarps + w of kChunk keys. Partial (m, l,
 /// o[hd]) of chunk s of row r at scratch[(r * splits + s) * (hd + 2)].
-template <class T, int MAXI, int HD>
-__global__ void attnSplitKernel(AttnCfg c, const T *kCache, const T *vCache,
-                                const T *out, float *scratch, int64_t splits,
+/// FUSED (HD > 0 only): the prep step is inside, see splitChunkVec; qkv is
+/// the packed row, else unused.
+template <class T, int MAXI, int HD, bool FUSED>
+__global__ void attnSplitKernel(const __grid_constant__ AttnCfg c, T *kCache,
+                                T *vCache, const T *qkv, const T *out,
+                                float *scratch, int64_t splits,
                                 const int64_t *pos0) {
   extern __shared__ float smem[];
   int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   if constexpr (HD > 0 && sizeof(T) == 2) {
-    splitChunkVec<T, HD>(c, kCache, vCache, out, scratch, splits, pos0,
-                         smem + warp * HD);
+    __shared__ float cosS[FUSED ? kMaxRopePairs : 1],
+        sinS[FUSED ? kMaxRopePairs : 1];
+    const int warps = blockDim.x >> 5;
+    splitChunkVec<T, HD, FUSED>(c, kCache, vCache, qkv, out, scratch, splits,
+                                pos0, smem + warp * HD,
+                                smem + (warps + warp) * HD, cosS, sinS);
     return;
   }
   gridWait();
@@ -841,7 +947,7 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
 
 template <class T, int MAXI>
 void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
-               int64_t B, int64_t T_) {
+               int64_t B, int64_t T_, const T *fusedQkv) {
   size_t smem = size_t(kWarps) * c.hd * sizeof(float);
   // Split-KV partials for a decode step of up to max_batch sequences: sized
   // by every call, prefill included, so that the decode graph, captured
@@ -855,16 +961,27 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
     if (!scratch)
       return;
     dim3 grid(unsigned(rows), unsigned((splits + kWarps - 1) / kWarps));
-    if (!std::is_same<T, float>::value && c.hd == 64)
-      launchDependent(g, attnSplitKernel<T, MAXI, 64>, grid, kWarps * 32, smem,
-                      c, kc, vc, out, scratch, splits, g->pos);
+    constexpr bool kVec = !std::is_same<T, float>::value; // 16-bit caches
+    if (kVec && fusedQkv && c.hd == 64)
+      launchDependent(g, attnSplitKernel<T, MAXI, 64, kVec>, grid, kWarps * 32,
+                      2 * smem, c, kc, vc, fusedQkv, out, scratch, splits,
+                      g->pos);
+    else if (kVec && fusedQkv && c.hd == 128)
+      launchDependent(g, attnSplitKernel<T, MAXI, 128, kVec>, grid, kWarps * 32,
+                      2 * smem, c, kc, vc, fusedQkv, out, scratch, splits,
+                      g->pos);
+    else if (!std::is_same<T, float>::value && c.hd == 64)
+      launchDependent(g, attnSplitKernel<T, MAXI, 64, false>, grid, kWarps * 32,
+                      smem, c, kc, vc, fusedQkv, out, scratch, splits, g->pos);
     else if (!std::is_same<T, float>::value && c.hd == 128)
-      launchDependent(g, attnSplitKernel<T, MAXI, 128>, grid, kWarps * 32, smem,
-                      c, kc, vc, out, scratch, splits, g->pos);
+      launchDependent(g, attnSplitKernel<T, MAXI, 128, false>, grid,
+                      kWarps * 32, smem, c, kc, vc, fusedQkv, out, scratch,
+                      splits, g->pos);
     else
-      launchDependent(g, attnSplitKernel<T, MAXI, 0>, grid, kWarps * 32, smem,
-                      c, kc, vc, out, scratch, splits, g->pos);
-    g->noteLaunch("olmg_attention (split-KV)");
+      launchDependent(g, attnSplitKernel<T, MAXI, 0, false>, grid, kWarps * 32,
+                      smem, c, kc, vc, fusedQkv, out, scratch, splits, g->pos);
+    g->noteLaunch(fusedQkv ? "olmg_attention (prep and split-KV)"
+                           : "olmg_attention (split-KV)");
     launchDependent(g, attnCombineKernel<T>, unsigned(rows), 128, 0, c, out,
                     scratch, splits, g->pos);
     g->noteLaunch("olmg_attention (combine)");
@@ -907,8 +1024,26 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   T *o = static_cast<T *>(out);
   int heads = c.heads + 2 * c.kvHeads;
   constexpr int kVec = 16 / sizeof(T);
-  if (c.qkNorm == 0 && !c.interleaved && c.rot % (2 * kVec) == 0 &&
-      c.hd % kVec == 0 && aligned16({qkv, kc, vc, o})) {
+  // Decode without qk-norm on the vectorised split path: no prep launch,
+  // the split kernel prepares its query and the new key (splitChunkVec),
+  // unless the position was set by the launch right before. By default
+  // only where the split grid has at most one block a multiprocessor, a
+  // rule fitted to what was measured (H200, bench/NOTES.md version 10):
+  // GPT-2 (60 blocks) +6% tok/s, Qwen2.5-0.5B (70) +1 to +4%, Llama-3.2-1B
+  // (160) -5%, its batch 8 -1% and batch 32 -2 to -6%. Why Llama loses is
+  // not established (the split kernel alone is faster with prep inside).
+  const int64_t splitBlocks =
+      B * c.heads * (((c.maxSeq + kChunk - 1) / kChunk + kWarps - 1) / kWarps);
+  const bool wanted =
+      g->prepInSplit == 1 || (g->prepInSplit < 0 && splitBlocks <= g->smCount);
+  const bool fused = T_ == 1 && wanted && !g->positionJustSet &&
+                     c.qkNorm == 0 && sizeof(T) == 2 &&
+                     (c.hd == 64 || c.hd == 128) && c.rot % 2 == 0 &&
+                     aligned16({qkv, kc, vc, o});
+  if (fused) {
+    // No prep.
+  } else if (c.qkNorm == 0 && !c.interleaved && c.rot % (2 * kVec) == 0 &&
+             c.hd % kVec == 0 && aligned16({qkv, kc, vc, o})) {
     int items = heads * c.hd / kVec;
     int threads = std::min(512, (items + 31) / 32 * 32);
     launchDependent(g, prepRopeVecKernel<T>, unsigned(B * T_), threads, 0, c,
@@ -923,14 +1058,15 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   } else {
     launchPrep<T>(g, c, qkv, kc, vc, o, B, T_, qNormW, kNormW, qNormB, kNormB);
   }
+  const T *fusedQkv = fused ? static_cast<const T *>(qkv) : nullptr;
   if (c.hd <= 64)
-    attendAll<T, 2>(g, c, kc, vc, o, B, T_);
+    attendAll<T, 2>(g, c, kc, vc, o, B, T_, fusedQkv);
   else if (c.hd <= 128)
-    attendAll<T, 4>(g, c, kc, vc, o, B, T_);
+    attendAll<T, 4>(g, c, kc, vc, o, B, T_, fusedQkv);
   else if (c.hd <= 256)
-    attendAll<T, 8>(g, c, kc, vc, o, B, T_);
+    attendAll<T, 8>(g, c, kc, vc, o, B, T_, fusedQkv);
   else
-    attendAll<T, 16>(g, c, kc, vc, o, B, T_);
+    attendAll<T, 16>(g, c, kc, vc, o, B, T_, fusedQkv);
 }
 
 } // namespace

@@ -200,11 +200,13 @@ float bf16ToFloat(uint16_t h) {
 void setPosition(OlmgContext *g, int64_t pos) {
   launchDependent(g, setPositionKernel, 1, 1, 0, g->pos, pos);
   g->noteLaunch("set position");
+  g->positionJustSet = true;
 }
 
 void advancePosition(OlmgContext *g) {
   launchDependent(g, advancePositionKernel, 1, 1, 0, g->pos);
   g->noteLaunch("advance position");
+  g->positionJustSet = true;
 }
 
 void argmaxToIds(OlmgContext *g, const float *logits, int64_t rowStride,
@@ -368,6 +370,8 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   // choice.
   if (const char *width = std::getenv("OLMRT_CUDA_GEMV_WIDTH"))
     gemvWidth = std::atoi(width);
+  if (const char *prep = std::getenv("OLMRT_CUDA_PREP_IN_SPLIT"))
+    prepInSplit = std::atoi(prep) != 0;
 }
 
 OlmgContext::~OlmgContext() {
@@ -402,6 +406,7 @@ OlmgContext::~OlmgContext() {
 
 void OlmgContext::noteLaunch(const char *what) {
   ++calls;
+  positionJustSet = false;
   cudaError_t status = cudaGetLastError();
   if (status != cudaSuccess && error.empty())
     error = std::string(what) + ": " + cudaGetErrorName(status) + ": " +

@@ -107,8 +107,18 @@ struct OlmgContext {
   /// "timing gemv" sweep; OLMRT_CUDA_GEMV_WIDTH for a bench A/B). Any
   /// other value is taken as 0.
   int gemvWidth = 0;
+  /// Decode attention's prep step inside the split kernel (Attention.cu):
+  /// -1 where the runtime chooses, 0 never, 1 wherever it applies; forced
+  /// for measurements (kernel_check's "timing attention",
+  /// OLMRT_CUDA_PREP_IN_SPLIT for a bench A/B).
+  int prepInSplit = -1;
   /// Device int64: the position of the first token of the current call.
   int64_t *pos = nullptr;
+  /// The last launch noted was a position kernel's (setPosition,
+  /// advancePosition), which lets its successor start before it stores:
+  /// that successor must not read the position before its wait, so
+  /// olmg_attention then keeps its prep kernel (Attention.cu).
+  bool positionJustSet = false;
   /// Per row of the device argmax (max_batch rows): the best key so far and
   /// how many blocks have arrived; zero between calls (Context.cu).
   unsigned long long *argmaxSlots = nullptr;
