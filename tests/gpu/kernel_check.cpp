@@ -642,6 +642,33 @@ void checkAttention(OlmgContext &g, const AttnCase &c) {
   // launches (split and combine only).
   const bool fusable = c.T == 1 && dt != DType::F32 &&
                        (c.hd == 64 || c.hd == 128) && c.qkNorm == 0;
+  // The rows this call appends, on their own: an error there is diluted
+  // in the whole caches' relative error.
+  auto newRows = [&](const std::vector<float> &cache, int64_t p0, int64_t n) {
+    std::vector<float> rows;
+    for (int64_t bh = 0; bh < c.B * c.KVH; ++bh)
+      for (int64_t p = p0; p < p0 + n; ++p)
+        for (int64_t d = 0; d < c.hd; ++d)
+          rows.push_back(cache[size_t((bh * c.maxSeq + p) * c.hd + d)]);
+    return rows;
+  };
+  auto checkCaches = [&](const std::string &label, int64_t p0, int64_t n) {
+    std::vector<float> k = dK.download(), v = dV.download();
+    report(label + " k/v cache", dt,
+           std::max(relError(k, refK), relError(v, refV)));
+    report(label + " new k/v rows", dt,
+           std::max(relError(newRows(k, p0, n), newRows(refK, p0, n)),
+                    relError(newRows(v, p0, n), newRows(refV, p0, n))));
+  };
+  auto attend = [&](const Buf &q, int64_t T) {
+    int64_t before = g.calls;
+    olmg_attention(&g, icfg, fcfg, invFreq.data(), q.p, dK.p, dV.p, dOut.p, c.B,
+                   T, /*ignored*/ 0, norm ? dQw.p : nullptr,
+                   norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
+                   ln ? dKb.p : nullptr);
+    synchronize(&g);
+    return g.calls - before;
+  };
   for (bool fused : {false, true}) {
     if (fused && !fusable)
       break;
@@ -658,21 +685,49 @@ void checkAttention(OlmgContext &g, const AttnCase &c) {
     for (int call = 0; call < (c.T == 1 ? 2 : 1); ++call) {
       if (call > 0)
         dOut.poison();
-      int64_t before = g.calls;
-      olmg_attention(&g, icfg, fcfg, invFreq.data(), dQkv.p, dK.p, dV.p, dOut.p,
-                     c.B, c.T, /*ignored*/ 0, norm ? dQw.p : nullptr,
-                     norm ? dKw.p : nullptr, ln ? dQb.p : nullptr,
-                     ln ? dKb.p : nullptr);
-      synchronize(&g);
-      launches = g.calls - before;
+      launches = attend(dQkv, c.T);
     }
-    double eo = relError(dOut.download(), refOut);
-    double ek = relError(dK.download(), refK);
-    double ev = relError(dV.download(), refV);
-    report(label + " out", dt, eo);
-    report(label + " k/v cache", dt, std::max(ek, ev));
+    report(label + " out", dt, relError(dOut.download(), refOut));
+    checkCaches(label, c.pos0, c.T);
     if (fused) // 0 when the fused path ran (2 launches), else 1.
       report(label + " launches", dt, launches == 2 ? 0.0 : 1.0);
+  }
+  if (fusable) {
+    // Forced on, but right after the position kernel: prep must run (3
+    // launches), with the right result.
+    const std::string label = name + " [after set position]";
+    g.prepInSplit = 1;
+    dK.upload(kc);
+    dV.upload(vc);
+    setPosition(&g, c.pos0);
+    int64_t launches = attend(dQkv, 1);
+    report(label + " out", dt, relError(dOut.download(), refOut));
+    report(label + " launches", dt, launches == 3 ? 0.0 : 1.0);
+    // The next step on the fused path: its early reads include the row
+    // that the fused call before it appended.
+    if (c.pos0 + 1 < c.maxSeq) {
+      const std::string next = name + " [prep in split, next step]";
+      std::vector<float> qkv2 = randomVec(qkv.size());
+      quantize(dt, qkv2);
+      // refK/refV hold the first step's rows already.
+      olmk_attention(icfg, fcfg, invFreq.data(), qkv2.data(), refK.data(),
+                     refV.data(), refOut.data(), c.B, 1, c.pos0 + 1, nullptr,
+                     nullptr, nullptr, nullptr);
+      Buf dQkv2(dt, qkv2.size());
+      dQkv2.upload(qkv2);
+      dK.upload(kc);
+      dV.upload(vc);
+      setPosition(&g, c.pos0);
+      olmg_scale(&g, dOne.p, 1.0f, dOne.p, 1);
+      int64_t first = attend(dQkv, 1);
+      setPosition(&g, c.pos0 + 1);
+      olmg_scale(&g, dOne.p, 1.0f, dOne.p, 1);
+      dOut.poison();
+      int64_t second = attend(dQkv2, 1);
+      report(next + " out", dt, relError(dOut.download(), refOut));
+      checkCaches(next, c.pos0, 2);
+      report(next + " launches", dt, first == 2 && second == 2 ? 0.0 : 1.0);
+    }
   }
   g.prepInSplit = -1;
 }

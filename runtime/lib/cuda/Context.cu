@@ -370,8 +370,11 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   // choice.
   if (const char *width = std::getenv("OLMRT_CUDA_GEMV_WIDTH"))
     gemvWidth = std::atoi(width);
+  // Anything but "0" or "1" is taken as the runtime's choice.
   if (const char *prep = std::getenv("OLMRT_CUDA_PREP_IN_SPLIT"))
-    prepInSplit = std::atoi(prep) != 0;
+    prepInSplit = std::strcmp(prep, "0") == 0   ? 0
+                  : std::strcmp(prep, "1") == 0 ? 1
+                                                : -1;
 }
 
 OlmgContext::~OlmgContext() {
