@@ -42,6 +42,23 @@ constexpr int kMaxHeadDim = 512;
 constexpr int kChunk = 32; // keys per split-KV warp
 constexpr int kWarps = 4;
 
+/// The elements of rotary pair i of a head: 2i and 2i + 1 (interleaved),
+/// else i and i + rot / 2.
+struct RotaryPair {
+  int a, b;
+};
+__device__ __forceinline__ RotaryPair rotaryPair(const AttnCfg &c, int i) {
+  return c.interleaved ? RotaryPair{2 * i, 2 * i + 1}
+                       : RotaryPair{i, i + c.rot / 2};
+}
+
+/// Elements (a, b) of a rotary pair turned by the angle whose cosine and
+/// sine are cs and sn (HF's rotate-half and interleaved RoPE alike).
+__device__ __forceinline__ float2 rotated(float a, float b, float cs,
+                                          float sn) {
+  return make_float2(a * cs - b * sn, b * cs + a * sn);
+}
+
 /// One head vector through qk-norm (if any) and RoPE (if rope), by one
 /// warp, staged in `buf` (hd floats of shared memory), stored to dst.
 template <class T>
@@ -90,11 +107,10 @@ __device__ void prepareHead(const AttnCfg &c, const T *src, T *dst, float *buf,
     for (int i = lane; i < pairs; i += 32) {
       float angle = fpos * c.invFreq[i];
       float cs = cosf(angle), sn = sinf(angle);
-      int ia = c.interleaved ? 2 * i : i;
-      int ib = c.interleaved ? 2 * i + 1 : i + pairs;
-      float a = buf[ia], b = buf[ib];
-      buf[ia] = a * cs - b * sn;
-      buf[ib] = b * cs + a * sn;
+      const RotaryPair p = rotaryPair(c, i);
+      const float2 v = rotated(buf[p.a], buf[p.b], cs, sn);
+      buf[p.a] = v.x;
+      buf[p.b] = v.y;
     }
   }
   __syncwarp();
@@ -255,13 +271,13 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
     const T *src = row + int64_t(hh) * hd;
     T *dst = prepDestination(c, hh, r, b, pos, out, kCache, vCache);
     if (hh < c.heads + c.kvHeads && i < pairs) {
-      int ia = c.interleaved ? 2 * i : i;
-      int ib = c.interleaved ? 2 * i + 1 : i + pairs;
-      float a = ld(src + ia), bv = ld(src + ib); // Before the branch.
+      const RotaryPair p = rotaryPair(c, i);
+      float a = ld(src + p.a), bv = ld(src + p.b); // Before the branch.
       float cs, sn;
       ropeAngle(c, exact, cosS, sinS, pos, i, cs, sn);
-      st(dst + ia, a * cs - bv * sn);
-      st(dst + ib, bv * cs + a * sn);
+      const float2 v = rotated(a, bv, cs, sn);
+      st(dst + p.a, v.x);
+      st(dst + p.b, v.y);
     } else {
       dst[2 * i] = src[2 * i];
       dst[2 * i + 1] = src[2 * i + 1];
@@ -441,19 +457,16 @@ prepareQueryKey(const AttnCfg &c, const T *qRaw, const T *kRaw, bool withKey,
       ks[d] = ld(kRaw + d);
   }
   __syncwarp();
-  const int pairs = c.rot / 2;
-  for (int i = lane; i < pairs; i += 32) {
-    const int ia = c.interleaved ? 2 * i : i;
-    const int ib = c.interleaved ? 2 * i + 1 : i + pairs;
+  for (int i = lane; i < c.rot / 2; i += 32) {
+    const RotaryPair p = rotaryPair(c, i);
     const float cs = cosS[i], sn = sinS[i];
-    float a = qs[ia], b = qs[ib];
-    qs[ia] = roundedTo<T>(a * cs - b * sn);
-    qs[ib] = roundedTo<T>(b * cs + a * sn);
+    const float2 q = rotated(qs[p.a], qs[p.b], cs, sn);
+    qs[p.a] = roundedTo<T>(q.x);
+    qs[p.b] = roundedTo<T>(q.y);
     if (withKey) {
-      a = ks[ia];
-      b = ks[ib];
-      ks[ia] = roundedTo<T>(a * cs - b * sn);
-      ks[ib] = roundedTo<T>(b * cs + a * sn);
+      const float2 k = rotated(ks[p.a], ks[p.b], cs, sn);
+      ks[p.a] = roundedTo<T>(k.x);
+      ks[p.b] = roundedTo<T>(k.y);
     }
   }
   __syncwarp();
@@ -945,6 +958,19 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
   }
 }
 
+/// Decode's split-KV grid for B sequences: a row per (sequence, query
+/// head), a block per kWarps chunks of kChunk keys over max_seq.
+struct SplitGrid {
+  int64_t splits; // chunks a row
+  dim3 grid;
+  int64_t blocks() const { return int64_t(grid.x) * grid.y; }
+};
+inline SplitGrid splitGrid(const AttnCfg &c, int64_t B) {
+  const int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
+  return {splits, dim3(unsigned(B * c.heads),
+                       unsigned((splits + kWarps - 1) / kWarps))};
+}
+
 template <class T, int MAXI>
 void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
                int64_t B, int64_t T_, const T *fusedQkv) {
@@ -952,7 +978,8 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
   // Split-KV partials for a decode step of up to max_batch sequences: sized
   // by every call, prefill included, so that the decode graph, captured
   // after a prefill, finds the scratch it needs already allocated.
-  int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
+  const SplitGrid split = splitGrid(c, B);
+  const int64_t splits = split.splits;
   size_t need =
       size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits * (c.hd + 2);
   float *scratch = g->scratchFor(need);
@@ -960,26 +987,25 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
     int64_t rows = B * c.heads;
     if (!scratch)
       return;
-    dim3 grid(unsigned(rows), unsigned((splits + kWarps - 1) / kWarps));
-    constexpr bool kVec = !std::is_same<T, float>::value; // 16-bit caches
-    if (kVec && fusedQkv && c.hd == 64)
-      launchDependent(g, attnSplitKernel<T, MAXI, 64, kVec>, grid, kWarps * 32,
-                      2 * smem, c, kc, vc, fusedQkv, out, scratch, splits,
-                      g->pos);
-    else if (kVec && fusedQkv && c.hd == 128)
-      launchDependent(g, attnSplitKernel<T, MAXI, 128, kVec>, grid, kWarps * 32,
-                      2 * smem, c, kc, vc, fusedQkv, out, scratch, splits,
-                      g->pos);
-    else if (!std::is_same<T, float>::value && c.hd == 64)
-      launchDependent(g, attnSplitKernel<T, MAXI, 64, false>, grid, kWarps * 32,
-                      smem, c, kc, vc, fusedQkv, out, scratch, splits, g->pos);
-    else if (!std::is_same<T, float>::value && c.hd == 128)
-      launchDependent(g, attnSplitKernel<T, MAXI, 128, false>, grid,
-                      kWarps * 32, smem, c, kc, vc, fusedQkv, out, scratch,
-                      splits, g->pos);
-    else
-      launchDependent(g, attnSplitKernel<T, MAXI, 0, false>, grid, kWarps * 32,
-                      smem, c, kc, vc, fusedQkv, out, scratch, splits, g->pos);
+    auto launchSplit = [&](auto kernel, size_t bytes) {
+      launchDependent(g, kernel, split.grid, kWarps * 32, bytes, c, kc, vc,
+                      fusedQkv, out, scratch, splits, g->pos);
+    };
+    // bf16/f16 at head_dim 64 or 128: the vectorised chunk (splitChunkVec),
+    // with prep inside when fusedQkv is given (runAttention).
+    const bool vec = sizeof(T) == 2 && (c.hd == 64 || c.hd == 128);
+    if constexpr (sizeof(T) == 2) {
+      if (vec && fusedQkv && c.hd == 64)
+        launchSplit(attnSplitKernel<T, MAXI, 64, true>, 2 * smem);
+      else if (vec && fusedQkv)
+        launchSplit(attnSplitKernel<T, MAXI, 128, true>, 2 * smem);
+      else if (vec && c.hd == 64)
+        launchSplit(attnSplitKernel<T, MAXI, 64, false>, smem);
+      else if (vec)
+        launchSplit(attnSplitKernel<T, MAXI, 128, false>, smem);
+    }
+    if (!vec)
+      launchSplit(attnSplitKernel<T, MAXI, 0, false>, smem);
     g->noteLaunch(fusedQkv ? "olmg_attention (prep and split-KV)"
                            : "olmg_attention (split-KV)");
     launchDependent(g, attnCombineKernel<T>, unsigned(rows), 128, 0, c, out,
@@ -1032,10 +1058,9 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   // GPT-2 (60 blocks) +6% tok/s, Qwen2.5-0.5B (70) +1 to +4%, Llama-3.2-1B
   // (160) -5%, its batch 8 -1% and batch 32 -2 to -6%. Why Llama loses is
   // not established (the split kernel alone is faster with prep inside).
-  const int64_t splitBlocks =
-      B * c.heads * (((c.maxSeq + kChunk - 1) / kChunk + kWarps - 1) / kWarps);
   const bool wanted =
-      g->prepInSplit == 1 || (g->prepInSplit < 0 && splitBlocks <= g->smCount);
+      g->prepInSplit == 1 ||
+      (g->prepInSplit < 0 && splitGrid(c, B).blocks() <= g->smCount);
   const bool fused = T_ == 1 && wanted && !g->positionJustSet &&
                      c.qkNorm == 0 && sizeof(T) == 2 &&
                      (c.hd == 64 || c.hd == 128) && c.rot % 2 == 0 &&
