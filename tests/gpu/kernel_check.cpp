@@ -847,15 +847,22 @@ void runTimings() {
                      B, 1, 0, nullptr, nullptr, nullptr, nullptr);
     };
     double productUs = timeChained(g, product) * 1e3;
-    std::printf("q/k/v product then attention, %s B%lld pos0 %lld max_seq "
-                "%lld (%lld split blocks; us in a graph): product alone %.2f",
-                what, (long long)B, (long long)pos0, (long long)maxSeq,
-                (long long)(B * H * ((maxSeq + 127) / 128)), productUs);
-    for (int mode : {0, 1}) {
-      g.prepInSplit = mode;
-      std::printf(" | %s %.2f", mode ? "prep in split" : "prep kernel",
-                  timeChained(g, both) * 1e3);
+    std::printf(
+        "q/k/v product then attention, %s B%lld pos0 %lld max_seq "
+        "%lld (%lld per-head split blocks; us in a graph): product alone %.2f",
+        what, (long long)B, (long long)pos0, (long long)maxSeq,
+        (long long)(B * H * ((maxSeq + 127) / 128)), productUs);
+    for (bool perHead : {true, false}) {
+      if (!perHead && H == KVH)
+        break;
+      g.splitGrouped = perHead ? 0 : 1;
+      for (int mode : {0, 1}) {
+        g.prepInSplit = mode;
+        std::printf(" | %s%s %.2f", mode ? "prep in split" : "prep kernel",
+                    perHead ? "" : " (grouped)", timeChained(g, both) * 1e3);
+      }
     }
+    g.splitGrouped = -1;
     g.prepInSplit = -1;
     std::printf("\n");
   };
@@ -1230,8 +1237,17 @@ void runAll(DType dt) {
       {"partial half rope 16/64 prefill T37 pos0 5", 2, 37, 5, 4, 2, 64, 16, 0,
        0, 1, 64, 0, 0.0f},
   };
-  for (const AttnCase &c : cases)
-    checkAttention(g, c);
+  // GQA decode takes the grouped split kernel; its cases again with the
+  // per-head one.
+  for (bool perHead : {false, true}) {
+    g.splitGrouped = perHead ? 0 : 1;
+    formTag = perHead ? " [split per head]" : "";
+    for (const AttnCase &c : cases)
+      if (!perHead || (c.T == 1 && c.H != c.KVH))
+        checkAttention(g, c);
+  }
+  g.splitGrouped = -1;
+  formTag.clear();
 }
 
 } // namespace

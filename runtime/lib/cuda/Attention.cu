@@ -630,6 +630,175 @@ __device__ void splitChunkVec(const AttnCfg &c, T *kCache, T *vCache,
   }
 }
 
+/// Decode, step 2, for GQA (G query heads a kv head, G > 1), bf16/f16,
+/// head_dim HD (64 or 128): grid (B * kvHeads, ceil(splits / kWarps)), warp
+/// w of block y takes chunk s = y * kWarps + w for all G query heads of
+/// its kv head. The chunk's keys and values are loaded once, where the
+/// per-head kernel (splitChunkVec) loads them once a query head, and the
+/// grid has G times fewer blocks. Early loads, the FUSED prep and the
+/// partials' layout (per query head, so the combine is unchanged) are as
+/// in splitChunkVec; see its comment for why the early reads are safe.
+/// Shared memory: (G + 1) * HD floats a warp (the queries, the new key).
+template <class T, int HD, int G, bool FUSED>
+__global__ void attnSplitGroupKernel(const __grid_constant__ AttnCfg c,
+                                     T *kCache, T *vCache, const T *qkv,
+                                     const T *out, float *scratch,
+                                     int64_t splits, const int64_t *pos0) {
+  constexpr int kPacks = HD / 8, kDims = HD / 32;
+  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
+  extern __shared__ float smem[];
+  __shared__ float cosS[FUSED ? kMaxRopePairs : 1],
+      sinS[FUSED ? kMaxRopePairs : 1];
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  float *qs = smem + warp * (G + 1) * HD; // query head i at qs + i * HD
+  float *ks = qs + G * HD;
+  const int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
+  const int64_t kvRow = blockIdx.x; // b * kvHeads + kvh
+  const int64_t kvh = kvRow % c.kvHeads, b = kvRow / c.kvHeads;
+  const int64_t h0 = kvh * G; // the first of its query heads
+  T *K = kCache + kvRow * c.maxSeq * HD;
+  T *V = vCache + kvRow * c.maxSeq * HD;
+  const int64_t pos = ldEarly(pos0);
+  if (FUSED && c.rot > 0) // The angles, block-wide, before the wait.
+    ropeAngles(c, pos, cosS, sinS);
+  const KeyRange r = visible(c, pos, pos + 1);
+  const int64_t lo = max(r.lo, s * kChunk), hi = min(r.hi, (s + 1) * kChunk);
+  const bool any = s < splits && lo < hi; // Else past the last key.
+  const int64_t j = lo + lane;
+  uint4 kv[kPacks];
+  Dims vv[kChunk];
+  if (any) {
+    if (j < hi && j != pos) {
+      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+#pragma unroll
+      for (int v = 0; v < kPacks; ++v)
+        kv[v] = ldEarly(kr + v);
+    }
+    const T *vBase = V + lo * HD + lane * kDims;
+#pragma unroll
+    for (int u = 0; u < kChunk; ++u)
+      if (lo + u < hi && lo + u != pos)
+        vv[u] = ldEarly(reinterpret_cast<const Dims *>(vBase + u * HD));
+  }
+  gridWait();
+  allowDependents();
+  if (!any)
+    return;
+  const bool newHere = lo <= pos && pos < hi; // This chunk holds the new key.
+  const T *vNew;
+  float dotNew[G];
+  if (FUSED) {
+    const T *src = qkv + b * int64_t(c.heads + 2 * c.kvHeads) * HD;
+    vNew = src + (c.heads + c.kvHeads + kvh) * HD;
+#pragma unroll
+    for (int i = 0; i < G; ++i)
+      for (int d = lane; d < HD; d += 32)
+        qs[i * HD + d] = ld(src + (h0 + i) * HD + d);
+    if (newHere)
+      for (int d = lane; d < HD; d += 32)
+        ks[d] = ld(src + (c.heads + kvh) * HD + d);
+    __syncwarp();
+    for (int i = lane; i < c.rot / 2; i += 32) {
+      const RotaryPair p = rotaryPair(c, i);
+      const float cs = cosS[i], sn = sinS[i];
+#pragma unroll
+      for (int q = 0; q <= G; ++q) { // G queries, then the new key
+        if (q == G && !newHere)
+          break;
+        float *x = qs + q * HD; // q == G: ks
+        const float2 v = rotated(x[p.a], x[p.b], cs, sn);
+        x[p.a] = roundedTo<T>(v.x);
+        x[p.b] = roundedTo<T>(v.y);
+      }
+    }
+    __syncwarp();
+    if (newHere) {
+#pragma unroll
+      for (int i = 0; i < G; ++i) {
+        float part = 0.0f;
+        for (int d = lane; d < HD; d += 32)
+          part += qs[i * HD + d] * ks[d];
+        dotNew[i] = warpSum(part);
+      }
+      // The append: this warp is the only one of the grid on this chunk
+      // and kv head.
+      for (int d = lane; d < HD; d += 32)
+        st(K + pos * HD + d, ks[d]);
+      *reinterpret_cast<Dims *>(V + pos * HD + lane * kDims) =
+          *reinterpret_cast<const Dims *>(vNew + lane * kDims);
+    }
+  } else {
+    vNew = V + pos * HD;
+#pragma unroll
+    for (int i = 0; i < G; ++i)
+      for (int d = lane; d < HD; d += 32)
+        qs[i * HD + d] = ld(out + (b * c.heads + h0 + i) * HD + d);
+    if (j < hi && j == pos) {
+      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+#pragma unroll
+      for (int v = 0; v < kPacks; ++v)
+        kv[v] = kr[v];
+    }
+    __syncwarp();
+  }
+#pragma unroll
+  for (int u = 0; u < kChunk; ++u)
+    if (lo + u < hi && lo + u == pos)
+      vv[u] = *reinterpret_cast<const Dims *>(vNew + lane * kDims);
+
+  float sc[G];
+#pragma unroll
+  for (int i = 0; i < G; ++i)
+    sc[i] = 0.0f;
+  if (j < hi && !(FUSED && j == pos)) {
+#pragma unroll
+    for (int v = 0; v < kPacks; ++v) {
+      const T *e = reinterpret_cast<const T *>(&kv[v]);
+#pragma unroll
+      for (int k = 0; k < 8; ++k) {
+        const float kf = ld(e + k);
+#pragma unroll
+        for (int i = 0; i < G; ++i)
+          sc[i] += qs[i * HD + v * 8 + k] * kf;
+      }
+    }
+  }
+  float p[G], l[G], m[G];
+#pragma unroll
+  for (int i = 0; i < G; ++i) {
+    const float dot = FUSED && j == pos ? dotNew[i] : sc[i];
+    const float score = j < hi ? capScore(c, c.scale * dot) : -INFINITY;
+    m[i] = warpMax(score);
+    p[i] = j < hi ? expf(score - m[i]) : 0.0f;
+    l[i] = warpSum(p[i]);
+  }
+  float o[G][kDims] = {};
+#pragma unroll
+  for (int u = 0; u < kChunk; ++u) {
+    if (lo + u < hi) { // Warp-uniform.
+      const T *e = reinterpret_cast<const T *>(&vv[u]);
+#pragma unroll
+      for (int i = 0; i < G; ++i) {
+        const float pj = __shfl_sync(0xffffffffu, p[i], u);
+#pragma unroll
+        for (int d = 0; d < kDims; ++d)
+          o[i][d] += pj * ld(e + d);
+      }
+    }
+  }
+#pragma unroll
+  for (int i = 0; i < G; ++i) {
+    float *part = scratch + ((b * c.heads + h0 + i) * splits + s) * (HD + 2);
+#pragma unroll
+    for (int d = 0; d < kDims; ++d)
+      part[2 + lane * kDims + d] = o[i][d];
+    if (lane == 0) {
+      part[0] = m[i];
+      part[1] = l[i];
+    }
+  }
+}
+
 /// Decode, step 2: grid (B * heads, ceil(splits / kWarps)); warp w of
 /// block y takes chunk s = y * kWarps + w of kChunk keys. Partial (m, l,
 /// o[hd]) of chunk s of row r at scratch[(r * splits + s) * (hd + 2)].
@@ -958,17 +1127,67 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
   }
 }
 
+/// Does decode take attnSplitGroupKernel (GQA with a group size it is
+/// built for, on the 16-bit vectorised path)? By default only where the
+/// per-head grid would be large, more than 4 blocks a multiprocessor: a
+/// rule fitted to what was measured (H200, bench/NOTES.md version 11).
+/// Llama-3.2-1B at batch 1 (160 per-head blocks) lost 8% with it and
+/// Qwen2.5-0.5B (70) 12%, while Llama at batch 8 (1280) gained 1.6%, at
+/// batch 32 (5120) 17%, and one call at 2000 positions (1024) 10%.
+/// OlmgContext::splitGrouped forces either way.
+template <class T>
+bool groupedSplit(const OlmgContext *g, const AttnCfg &c, int64_t B) {
+  const int group = c.heads / c.kvHeads;
+  const bool eligible = sizeof(T) == 2 && (c.hd == 64 || c.hd == 128) &&
+                        c.heads % c.kvHeads == 0 &&
+                        (group == 2 || group == 4 || group == 7 || group == 8);
+  if (!eligible || g->splitGrouped == 0)
+    return false;
+  const int64_t perHeadBlocks =
+      B * c.heads * (((c.maxSeq + kChunk - 1) / kChunk + kWarps - 1) / kWarps);
+  return g->splitGrouped == 1 || perHeadBlocks > 4 * int64_t(g->smCount);
+}
+
 /// Decode's split-KV grid for B sequences: a row per (sequence, query
-/// head), a block per kWarps chunks of kChunk keys over max_seq.
+/// head), or per (sequence, kv head) where the grouped kernel runs
+/// (groupedSplit), a block per kWarps chunks of kChunk keys over max_seq.
+/// The partials are per query head either way (splits a row of B * heads).
 struct SplitGrid {
   int64_t splits; // chunks a row
+  bool grouped;   // attnSplitGroupKernel's grid: a row per kv head
   dim3 grid;
   int64_t blocks() const { return int64_t(grid.x) * grid.y; }
 };
-inline SplitGrid splitGrid(const AttnCfg &c, int64_t B) {
+template <class T>
+SplitGrid splitGrid(const OlmgContext *g, const AttnCfg &c, int64_t B) {
   const int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
-  return {splits, dim3(unsigned(B * c.heads),
-                       unsigned((splits + kWarps - 1) / kWarps))};
+  const bool grouped = groupedSplit<T>(g, c, B);
+  return {splits, grouped,
+          dim3(unsigned(B * (grouped ? c.kvHeads : c.heads)),
+               unsigned((splits + kWarps - 1) / kWarps))};
+}
+
+/// Launches attnSplitGroupKernel on split's grid (split.grouped) for the
+/// group sizes groupedSplit admits.
+template <class T, int HD, bool FUSED>
+void launchSplitGroup(OlmgContext *g, const AttnCfg &c, const SplitGrid &split,
+                      T *kc, T *vc, const T *qkv, const T *out,
+                      float *scratch) {
+  auto launch = [&](auto kernel, int G) {
+    size_t smem = size_t(kWarps) * (G + 1) * HD * sizeof(float);
+    launchDependent(g, kernel, split.grid, kWarps * 32, smem, c, kc, vc, qkv,
+                    out, scratch, split.splits, g->pos);
+  };
+  switch (c.heads / c.kvHeads) {
+  case 2:
+    return launch(attnSplitGroupKernel<T, HD, 2, FUSED>, 2);
+  case 4:
+    return launch(attnSplitGroupKernel<T, HD, 4, FUSED>, 4);
+  case 7:
+    return launch(attnSplitGroupKernel<T, HD, 7, FUSED>, 7);
+  case 8:
+    return launch(attnSplitGroupKernel<T, HD, 8, FUSED>, 8);
+  }
 }
 
 template <class T, int MAXI>
@@ -978,7 +1197,7 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
   // Split-KV partials for a decode step of up to max_batch sequences: sized
   // by every call, prefill included, so that the decode graph, captured
   // after a prefill, finds the scratch it needs already allocated.
-  const SplitGrid split = splitGrid(c, B);
+  const SplitGrid split = splitGrid<T>(g, c, B);
   const int64_t splits = split.splits;
   size_t need =
       size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits * (c.hd + 2);
@@ -991,11 +1210,25 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
       launchDependent(g, kernel, split.grid, kWarps * 32, bytes, c, kc, vc,
                       fusedQkv, out, scratch, splits, g->pos);
     };
-    // bf16/f16 at head_dim 64 or 128: the vectorised chunk (splitChunkVec),
-    // with prep inside when fusedQkv is given (runAttention).
+    // bf16/f16 at head_dim 64 or 128: the vectorised chunk, for all query
+    // heads of a kv head (attnSplitGroupKernel) where split.grouped, else
+    // one a row (splitChunkVec); with prep inside when fusedQkv is given
+    // (runAttention).
     const bool vec = sizeof(T) == 2 && (c.hd == 64 || c.hd == 128);
     if constexpr (sizeof(T) == 2) {
-      if (vec && fusedQkv && c.hd == 64)
+      if (split.grouped && fusedQkv && c.hd == 64)
+        launchSplitGroup<T, 64, true>(g, c, split, kc, vc, fusedQkv, out,
+                                      scratch);
+      else if (split.grouped && fusedQkv)
+        launchSplitGroup<T, 128, true>(g, c, split, kc, vc, fusedQkv, out,
+                                       scratch);
+      else if (split.grouped && c.hd == 64)
+        launchSplitGroup<T, 64, false>(g, c, split, kc, vc, fusedQkv, out,
+                                       scratch);
+      else if (split.grouped)
+        launchSplitGroup<T, 128, false>(g, c, split, kc, vc, fusedQkv, out,
+                                        scratch);
+      else if (vec && fusedQkv && c.hd == 64)
         launchSplit(attnSplitKernel<T, MAXI, 64, true>, 2 * smem);
       else if (vec && fusedQkv)
         launchSplit(attnSplitKernel<T, MAXI, 128, true>, 2 * smem);
@@ -1058,9 +1291,12 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   // GPT-2 (60 blocks) +6% tok/s, Qwen2.5-0.5B (70) +1 to +4%, Llama-3.2-1B
   // (160) -5%, its batch 8 -1% and batch 32 -2 to -6%. Why Llama loses is
   // not established (the split kernel alone is faster with prep inside).
+  // Those counts are the per-head grid's; the rule takes the grid that
+  // attendAll launches (splitGrid), which for the grouped GQA kernel has a
+  // row per kv head (Llama-3.2-1B b1: 40 blocks, prep inside; not measured).
   const bool wanted =
       g->prepInSplit == 1 ||
-      (g->prepInSplit < 0 && splitGrid(c, B).blocks() <= g->smCount);
+      (g->prepInSplit < 0 && splitGrid<T>(g, c, B).blocks() <= g->smCount);
   const bool fused = T_ == 1 && wanted && !g->positionJustSet &&
                      c.qkNorm == 0 && sizeof(T) == 2 &&
                      (c.hd == 64 || c.hd == 128) && c.rot % 2 == 0 &&

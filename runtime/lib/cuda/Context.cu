@@ -375,6 +375,10 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
     prepInSplit = std::strcmp(prep, "0") == 0   ? 0
                   : std::strcmp(prep, "1") == 0 ? 1
                                                 : -1;
+  if (const char *grouped = std::getenv("OLMRT_CUDA_SPLIT_GROUPED"))
+    splitGrouped = std::strcmp(grouped, "0") == 0   ? 0
+                   : std::strcmp(grouped, "1") == 0 ? 1
+                                                    : -1;
 }
 
 OlmgContext::~OlmgContext() {

@@ -112,6 +112,11 @@ struct OlmgContext {
   /// for measurements (kernel_check's "timing attention",
   /// OLMRT_CUDA_PREP_IN_SPLIT for a bench A/B).
   int prepInSplit = -1;
+  /// Decode's split-KV kernel for GQA (Attention.cu): -1 where the runtime
+  /// chooses, 0 one query head a row, 1 grouped (a kv head's chunk loaded
+  /// once for all its query heads) wherever it applies; forced for
+  /// measurements (kernel_check, OLMRT_CUDA_SPLIT_GROUPED for a bench A/B).
+  int splitGrouped = -1;
   /// Device int64: the position of the first token of the current call.
   int64_t *pos = nullptr;
   /// The last launch noted was a position kernel's (setPosition,
