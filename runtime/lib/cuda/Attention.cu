@@ -1129,11 +1129,13 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
 
 /// Does decode take attnSplitGroupKernel (GQA with a group size it is
 /// built for, on the 16-bit vectorised path)? By default only where the
-/// per-head grid would be large, more than 4 blocks a multiprocessor: a
-/// rule fitted to what was measured (H200, bench/NOTES.md version 11).
-/// Llama-3.2-1B at batch 1 (160 per-head blocks) lost 8% with it and
-/// Qwen2.5-0.5B (70) 12%, while Llama at batch 8 (1280) gained 1.6%, at
-/// batch 32 (5120) 17%, and one call at 2000 positions (1024) 10%.
+/// per-head grid would be large, more than 6 blocks a multiprocessor: a
+/// rule fitted to what was measured (H200, 132 SMs, bench/NOTES.md
+/// version 11). Grouped against per head, Llama-3.2-1B at max_seq 640:
+/// batch 1 (160 per-head blocks) -3.5% tok/s (-8% with prep inside),
+/// batch 2 (320) -1.6%, batch 4 (640) -0.7%, batch 8 (1280) +1.6%, batch
+/// 32 (5120) +17%; Qwen2.5-0.5B batch 1 (70) -12%; the q/k/v product and
+/// attention timed as a pair at 2000 positions (1024 blocks) -10% time.
 /// OlmgContext::splitGrouped forces either way.
 template <class T>
 bool groupedSplit(const OlmgContext *g, const AttnCfg &c, int64_t B) {
@@ -1145,7 +1147,7 @@ bool groupedSplit(const OlmgContext *g, const AttnCfg &c, int64_t B) {
     return false;
   const int64_t perHeadBlocks =
       B * c.heads * (((c.maxSeq + kChunk - 1) / kChunk + kWarps - 1) / kWarps);
-  return g->splitGrouped == 1 || perHeadBlocks > 4 * int64_t(g->smCount);
+  return g->splitGrouped == 1 || perHeadBlocks > 6 * int64_t(g->smCount);
 }
 
 /// Decode's split-KV grid for B sequences: a row per (sequence, query
