@@ -1105,8 +1105,9 @@ void runAll(DType dt) {
   // Batch 1 goes to the own GEMV (Gemv.cu): rows that do not fill the
   // last block, a K of two packs, the head-like 40000 rows walked in 8
   // steps of 32-thread groups (with the cases above: every group width,
-  // bias, accumulation, activations, padded logits). Batches 2-4 of the
-  // same kinds of shapes go to cuBLASLt (the GEMV was slower there).
+  // bias, accumulation, activations, padded logits). Batches 2-8 of the
+  // same kinds of shapes go to the tensor-core GEMV (GemvMma.cu) where K
+  // is a multiple of 32, else to cuBLASLt.
   checkMatmul(g, 3, 2050, 2048, true, true, false);
   checkMatmul(g, 2, 517, 8192, false, false, false);
   checkMatmul(g, 4, 300, 264, true, false, true);
@@ -1115,6 +1116,30 @@ void runAll(DType dt) {
   checkMatmul(g, 1, 40000, 2048, false, false, true, -1, 40004);
   checkMatmul(g, 4, 6000, 3072, false, true, false);
   checkMatmul(g, 2, 2000, 512, false, false, true, -1, 2004);
+  // Batches 2-8 with K a multiple of 32 go to the tensor-core GEMV
+  // (GemvMma.cu; the checks above with M 2-4 and such a K too): Llama's
+  // decode shapes at batch 8, rows that do not fill the last block, the
+  // head into padded float32 logits, GELU, gated products, the normed
+  // gated product (norm into scratch, then the kernel); each once more
+  // with the kernel off (cuBLASLt, as before it).
+  for (bool mma : {true, false}) {
+    g.useGemvMma = mma;
+    formTag = mma ? "" : " [cublaslt]";
+    checkMatmul(g, 8, 3072, 2048, false, false, false);
+    checkMatmul(g, 8, 2050, 8192, true, true, false);
+    checkMatmul(g, 5, 40000, 2048, false, false, true, -1, 40004);
+    checkMatmul(g, 2, 896, 896, true, true, false);
+    checkMatmul(g, 8, 3072, 768, true, false, false, OLMK_ACT_GELU_TANH);
+    checkMatmul(g, 6, 100, 96, false, false, false, OLMK_ACT_RELU);
+    checkMatmulGated(g, 8, 8192, 2048, false, OLMK_ACT_SILU);
+    checkMatmulGated(g, 7, 4864, 896, true, OLMK_ACT_GELU_TANH);
+    checkMatmulGated(g, 2, 333, 64, true, OLMK_ACT_SILU);
+    checkMatmulNorm(g, 8, 8192, 2048, false, false, false, OLMK_ACT_SILU, true,
+                    0.0f);
+    checkMatmulNorm(g, 4, 3072, 2048, false, true, false, -1, false, 0.0f);
+  }
+  g.useGemvMma = true;
+  formTag.clear();
   checkRmsnorm(g, 33, 2048, 0.0f, false);
   checkRmsnorm(g, 7, 4096, 1.0f, true);
   checkRmsnorm(g, 5, 96, 0.0f, false);

@@ -365,6 +365,7 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
     return v && std::strcmp(v, "0") == 0;
   };
   useGemv = !off("OLMRT_CUDA_GEMV");
+  useGemvMma = !off("OLMRT_CUDA_GEMV_MMA");
   usePdl = !off("OLMRT_CUDA_PDL");
   // Gemv.cu's launchForm() takes anything but 32-256 as the runtime's
   // choice.

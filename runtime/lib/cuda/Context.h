@@ -101,6 +101,9 @@ struct OlmgContext {
   /// (Gemv.cu); OLMRT_CUDA_PDL=0 launches every kernel the ordinary way
   /// instead of with programmatic dependent launch (Common.cuh).
   bool useGemv = true;
+  /// Products of 2-8 rows on the own tensor-core kernel (GemvMma.cu)
+  /// instead of cuBLASLt; OLMRT_CUDA_GEMV_MMA=0 turns it off.
+  bool useGemvMma = true;
   bool usePdl = true;
   /// The GEMV's group width (Gemv.cu): 0 as the runtime chooses, or 32,
   /// 64, 128 or 256 threads, forced for measurements (kernel_check's

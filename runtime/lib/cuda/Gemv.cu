@@ -52,7 +52,7 @@
 // Batches of 2 and 4 rows ran slower here than in cuBLASLt on the H200
 // (16384 x 2048: 22.8 and 33.2 us against 19.5; batch-4 Llama decode 2229
 // against 2863 tok/s): their CUDA-core FMAs and x loads, not HBM, bound
-// them. They, and batch 8 and 32, stay with cuBLASLt.
+// them. Batches of 2-8 run on the tensor cores instead (GemvMma.cu).
 //
 //===----------------------------------------------------------------------===//
 

@@ -36,6 +36,20 @@ bool gemvLayerNorm(OlmgContext *g, const void *x, const void *normW,
                    const void *bias, void *y, int64_t M, int64_t N, int64_t K,
                    int32_t accumulate, int32_t yF32, int32_t act, bool gated);
 
+/// olmg_matmul's product for M = 2..8 rows on tensor cores (GemvMma.cu):
+/// bf16/f16, K a multiple of 32, x and w 16-byte aligned, any y pitch,
+/// bias, accumulation, activation, f32 y. False, with nothing enqueued,
+/// elsewhere or with OLMRT_CUDA_GEMV_MMA=0.
+bool gemvMma(OlmgContext *g, const void *x, const void *w, const void *bias,
+             void *y, int64_t M, int64_t N, int64_t K, int32_t accumulate,
+             int32_t yF32, int32_t act, int64_t ldy);
+
+/// olmg_matmul_gated's out = act(gate) * up for M = 2..8 rows, gating in
+/// the epilogue of the same kernel; false where gemvMma() would be.
+bool gemvMmaGated(OlmgContext *g, const void *x, const void *w,
+                  const void *bias, void *out, int64_t M, int64_t H, int64_t K,
+                  int32_t act);
+
 } // namespace olmrt::cuda
 
 #endif // OLMRT_LIB_CUDA_GEMV_H

@@ -22,7 +22,8 @@
 // and the two products write straight into them, in capture too.
 // An activation goes into the epilogue where cuBLASLt has the same
 // function (GELU: the tanh approximation; ReLU), else a kernel follows.
-// Batch-1 products (decode) do not come here: Gemv.cu.
+// Batch-1 products (decode) do not come here: Gemv.cu; nor do those of
+// 2-8 rows with K a multiple of 32 (bf16/f16): GemvMma.cu.
 //
 //===----------------------------------------------------------------------===//
 
@@ -352,6 +353,11 @@ extern "C" void olmg_matmul(OlmgContext *g, const void *x, const void *w,
     g->noteLaunch("olmg_matmul (gemv)");
     return;
   }
+  // 2-8 rows (batched decode): the tensor-core GEMV.
+  if (gemvMma(g, x, w, bias, y, M, N, K, accumulate, y_f32, act, ldy)) {
+    g->noteLaunch("olmg_matmul (mma gemv)");
+    return;
+  }
   size_t ySize = y_f32 ? 4 : dtypeBytes(g->dtype);
   // Products that are not one plain cuBLASLt call (file comment); bias
   // and activation follow as kernels.
@@ -440,6 +446,10 @@ extern "C" void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
     g->noteLaunch("olmg_matmul_gated (gemv)");
     return;
   }
+  if (gemvMmaGated(g, x, w, bias, out, M, H, K, act)) {
+    g->noteLaunch("olmg_matmul_gated (mma gemv)");
+    return;
+  }
   // The product goes to the context's scratch (the split-KV partials, dead
   // between attention calls).
   size_t bytes = size_t(M) * size_t(2 * H) * dtypeBytes(g->dtype);
@@ -468,7 +478,9 @@ void normThroughScratch(OlmgContext *g, Normalise normalise, const void *w,
   if (!scratch)
     return;
   normalise(scratch);
-  if (gated)
+  if (gated && gemvMmaGated(g, scratch, w, bias, y, M, N, K, act))
+    g->noteLaunch("olmg_matmul_gated (mma gemv)");
+  else if (gated)
     gatedThroughScratch(g, scratch, w, bias, y, M, N, K, act, scratch + normed);
   else
     olmg_matmul(g, scratch, w, bias, y, M, N, K, accumulate, y_f32, act, ldy);
