@@ -57,8 +57,9 @@ void olmg_matmul(OlmgContext *g, const void *x, const void *w, const void *bias,
 
 /// A gated MLP's first half: with p = x w^T (+ bias), w: [2H, K] (gate rows,
 /// then up rows), bias: [2H] or null, out[m, j] = act(p[m, j]) * p[m, H + j],
-/// out: [M, H]; act as OLMK_ACT_*. Batch 1 gates in the product's epilogue;
-/// otherwise the product goes to scratch and olmg_gated_activation follows.
+/// out: [M, H]; act as OLMK_ACT_*. Up to 8 rows (bf16/f16, K a multiple of
+/// 32 beyond one row) gate in the product's epilogue; otherwise the product
+/// goes to scratch and olmg_gated_activation follows.
 void olmg_matmul_gated(OlmgContext *g, const void *x, const void *w,
                        const void *bias, void *out, int64_t M, int64_t H,
                        int64_t K, int32_t act);
