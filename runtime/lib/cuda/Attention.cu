@@ -472,6 +472,55 @@ prepareQueryKey(const AttnCfg &c, const T *qRaw, const T *kRaw, bool withKey,
   __syncwarp();
 }
 
+/// The vectorised split kernels' loads of a chunk [lo, hi) (bf16/f16, head
+/// dim HD): lane j - lo holds key row j as HD/8 16-byte packs, and every
+/// lane holds its HD/32 dims of each of the chunk's V rows (ChunkDims).
+template <int HD>
+using ChunkDims =
+    typename std::conditional<HD / 32 == 2, uint32_t, uint2>::type;
+
+/// Before gridWait(): the rows older than pos (earlier steps wrote them;
+/// see splitChunkVec for why that is safe), through L2.
+template <class T, int HD>
+__device__ __forceinline__ void
+loadChunkEarly(const T *K, const T *V, int64_t lo, int64_t hi, int64_t pos,
+               int lane, uint4 (&kv)[HD / 8], ChunkDims<HD> (&vv)[kChunk]) {
+  const int64_t j = lo + lane;
+  if (j < hi && j != pos) {
+    const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+#pragma unroll
+    for (int v = 0; v < HD / 8; ++v)
+      kv[v] = ldEarly(kr + v);
+  }
+  const T *vBase = V + lo * HD + lane * (HD / 32);
+#pragma unroll
+  for (int u = 0; u < kChunk; ++u)
+    if (lo + u < hi && lo + u != pos)
+      vv[u] = ldEarly(reinterpret_cast<const ChunkDims<HD> *>(vBase + u * HD));
+}
+
+/// After gridWait(): key row j (the new one, which prep appended).
+template <class T, int HD>
+__device__ __forceinline__ void loadKeyRow(const T *K, int64_t j,
+                                           uint4 (&kv)[HD / 8]) {
+  const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
+#pragma unroll
+  for (int v = 0; v < HD / 8; ++v)
+    kv[v] = kr[v];
+}
+
+/// After gridWait(): the new value row vNew into the chunk's slot for pos,
+/// where the chunk holds it.
+template <class T, int HD>
+__device__ __forceinline__ void takeNewValue(const T *vNew, int64_t lo,
+                                             int64_t hi, int64_t pos, int lane,
+                                             ChunkDims<HD> (&vv)[kChunk]) {
+#pragma unroll
+  for (int u = 0; u < kChunk; ++u)
+    if (lo + u < hi && lo + u == pos)
+      vv[u] = *reinterpret_cast<const ChunkDims<HD> *>(vNew + lane * (HD / 32));
+}
+
 /// Decode, step 2, for a bf16/f16 cache with head_dim HD (64 or 128): one
 /// warp's chunk of at most kChunk keys. Every lane issues its key row's
 /// HD/8 16-byte loads at once, and the chunk's V rows (each lane owns HD/32
@@ -516,7 +565,7 @@ __device__ void splitChunkVec(const AttnCfg &c, T *kCache, T *vCache,
                               int64_t splits, const int64_t *pos0, float *qs,
                               float *ks, float *cosS, float *sinS) {
   constexpr int kPacks = HD / 8, kDims = HD / 32;
-  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
+  using Dims = ChunkDims<HD>;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int64_t s = int64_t(blockIdx.y) * (blockDim.x >> 5) + warp;
   const int64_t row = blockIdx.x; // b * heads + h (T == 1)
@@ -534,19 +583,8 @@ __device__ void splitChunkVec(const AttnCfg &c, T *kCache, T *vCache,
   const int64_t j = lo + lane;
   uint4 kv[kPacks];
   Dims vv[kChunk];
-  if (any) {
-    if (j < hi && j != pos) {
-      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
-#pragma unroll
-      for (int v = 0; v < kPacks; ++v)
-        kv[v] = ldEarly(kr + v);
-    }
-    const T *vBase = V + lo * HD + lane * kDims;
-#pragma unroll
-    for (int u = 0; u < kChunk; ++u)
-      if (lo + u < hi && lo + u != pos)
-        vv[u] = ldEarly(reinterpret_cast<const Dims *>(vBase + u * HD));
-  }
+  if (any)
+    loadChunkEarly<T, HD>(K, V, lo, hi, pos, lane, kv, vv);
   gridWait();
   allowDependents();
   if (!any)
@@ -578,18 +616,11 @@ __device__ void splitChunkVec(const AttnCfg &c, T *kCache, T *vCache,
     const T *q = out + row * HD;
     for (int d = lane; d < HD; d += 32)
       qs[d] = ld(q + d);
-    if (j < hi && j == pos) {
-      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
-#pragma unroll
-      for (int v = 0; v < kPacks; ++v)
-        kv[v] = kr[v];
-    }
+    if (j < hi && j == pos)
+      loadKeyRow<T, HD>(K, j, kv);
     __syncwarp();
   }
-#pragma unroll
-  for (int u = 0; u < kChunk; ++u)
-    if (lo + u < hi && lo + u == pos)
-      vv[u] = *reinterpret_cast<const Dims *>(vNew + lane * kDims);
+  takeNewValue<T, HD>(vNew, lo, hi, pos, lane, vv);
 
   float sc = -INFINITY;
   if (j < hi) {
@@ -645,7 +676,7 @@ __global__ void attnSplitGroupKernel(const __grid_constant__ AttnCfg c,
                                      const T *out, float *scratch,
                                      int64_t splits, const int64_t *pos0) {
   constexpr int kPacks = HD / 8, kDims = HD / 32;
-  using Dims = typename std::conditional<kDims == 2, uint32_t, uint2>::type;
+  using Dims = ChunkDims<HD>;
   extern __shared__ float smem[];
   __shared__ float cosS[FUSED ? kMaxRopePairs : 1],
       sinS[FUSED ? kMaxRopePairs : 1];
@@ -667,19 +698,8 @@ __global__ void attnSplitGroupKernel(const __grid_constant__ AttnCfg c,
   const int64_t j = lo + lane;
   uint4 kv[kPacks];
   Dims vv[kChunk];
-  if (any) {
-    if (j < hi && j != pos) {
-      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
-#pragma unroll
-      for (int v = 0; v < kPacks; ++v)
-        kv[v] = ldEarly(kr + v);
-    }
-    const T *vBase = V + lo * HD + lane * kDims;
-#pragma unroll
-    for (int u = 0; u < kChunk; ++u)
-      if (lo + u < hi && lo + u != pos)
-        vv[u] = ldEarly(reinterpret_cast<const Dims *>(vBase + u * HD));
-  }
+  if (any)
+    loadChunkEarly<T, HD>(K, V, lo, hi, pos, lane, kv, vv);
   gridWait();
   allowDependents();
   if (!any)
@@ -733,18 +753,11 @@ __global__ void attnSplitGroupKernel(const __grid_constant__ AttnCfg c,
     for (int i = 0; i < G; ++i)
       for (int d = lane; d < HD; d += 32)
         qs[i * HD + d] = ld(out + (b * c.heads + h0 + i) * HD + d);
-    if (j < hi && j == pos) {
-      const uint4 *kr = reinterpret_cast<const uint4 *>(K + j * HD);
-#pragma unroll
-      for (int v = 0; v < kPacks; ++v)
-        kv[v] = kr[v];
-    }
+    if (j < hi && j == pos)
+      loadKeyRow<T, HD>(K, j, kv);
     __syncwarp();
   }
-#pragma unroll
-  for (int u = 0; u < kChunk; ++u)
-    if (lo + u < hi && lo + u == pos)
-      vv[u] = *reinterpret_cast<const Dims *>(vNew + lane * kDims);
+  takeNewValue<T, HD>(vNew, lo, hi, pos, lane, vv);
 
   float sc[G];
 #pragma unroll
@@ -1138,15 +1151,14 @@ bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
 /// attention timed as a pair at 2000 positions (1024 blocks) -10% time.
 /// OlmgContext::splitGrouped forces either way.
 template <class T>
-bool groupedSplit(const OlmgContext *g, const AttnCfg &c, int64_t B) {
+bool groupedSplit(const OlmgContext *g, const AttnCfg &c,
+                  int64_t perHeadBlocks) {
   const int group = c.heads / c.kvHeads;
   const bool eligible = sizeof(T) == 2 && (c.hd == 64 || c.hd == 128) &&
                         c.heads % c.kvHeads == 0 &&
                         (group == 2 || group == 4 || group == 7 || group == 8);
   if (!eligible || g->splitGrouped == 0)
     return false;
-  const int64_t perHeadBlocks =
-      B * c.heads * (((c.maxSeq + kChunk - 1) / kChunk + kWarps - 1) / kWarps);
   return g->splitGrouped == 1 || perHeadBlocks > 6 * int64_t(g->smCount);
 }
 
@@ -1163,10 +1175,11 @@ struct SplitGrid {
 template <class T>
 SplitGrid splitGrid(const OlmgContext *g, const AttnCfg &c, int64_t B) {
   const int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
-  const bool grouped = groupedSplit<T>(g, c, B);
-  return {splits, grouped,
-          dim3(unsigned(B * (grouped ? c.kvHeads : c.heads)),
-               unsigned((splits + kWarps - 1) / kWarps))};
+  const int64_t blocksY = (splits + kWarps - 1) / kWarps;
+  const bool grouped = groupedSplit<T>(g, c, B * c.heads * blocksY);
+  return {
+      splits, grouped,
+      dim3(unsigned(B * (grouped ? c.kvHeads : c.heads)), unsigned(blocksY))};
 }
 
 /// Launches attnSplitGroupKernel on split's grid (split.grouped) for the
