@@ -85,6 +85,13 @@ __device__ __forceinline__ void stPack(T *p, const Pack<T> &v) {
   *reinterpret_cast<uint4 *>(p) = *reinterpret_cast<const uint4 *>(&v);
 }
 
+/// 16 bytes of a weight matrix, marked evict-first: the products of a
+/// decode step read each weight once and should not push the activations
+/// and the KV cache out of L2 (Gemv.cu, GemvMma.cu).
+__device__ __forceinline__ uint4 ldWeightPack(const void *p) {
+  return __ldcs(reinterpret_cast<const uint4 *>(p));
+}
+
 /// Whether every pointer given is 16-byte aligned (null counts as aligned).
 inline bool aligned16(std::initializer_list<const void *> ps) {
   for (const void *p : ps)

@@ -69,11 +69,10 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kRows = 4;
 
-/// 16 bytes of w, marked evict-first: the weights are read once a step and
-/// should not push the activations and the KV cache out of L2.
+/// 16 bytes of w as a pack (ldWeightPack: evict-first).
 template <class T> __device__ __forceinline__ Pack<T> ldWeights(const T *p) {
   Pack<T> r;
-  *reinterpret_cast<uint4 *>(&r) = __ldcs(reinterpret_cast<const uint4 *>(p));
+  *reinterpret_cast<uint4 *>(&r) = ldWeightPack(p);
   return r;
 }
 

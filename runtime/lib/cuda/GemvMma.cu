@@ -58,11 +58,6 @@ __device__ __forceinline__ void mma16816(float (&d)[4], uint32_t a0,
                  : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
 }
 
-/// 16 bytes of w, evict-first (read once a step, as in Gemv.cu).
-__device__ __forceinline__ uint4 ldStream(const void *p) {
-  return __ldcs(reinterpret_cast<const uint4 *>(p));
-}
-
 template <class T, bool GATED, class Y>
 __global__ void __launch_bounds__(kMmaWarps * 32)
     gemvMmaKernel(const T *__restrict__ x, const T *__restrict__ w,
@@ -92,8 +87,8 @@ __global__ void __launch_bounds__(kMmaWarps * 32)
     for (int u = 0; u < kInFlight; ++u) {
       const int64_t j = first + int64_t(u) * kMmaWarps;
       if (j < chunks) {
-        lo[u] = ldStream(wLo + j * kChunkK);
-        hi[u] = ldStream(wHi + j * kChunkK);
+        lo[u] = ldWeightPack(wLo + j * kChunkK);
+        hi[u] = ldWeightPack(wHi + j * kChunkK);
       }
     }
   };
