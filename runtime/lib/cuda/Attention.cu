@@ -13,13 +13,16 @@
 //     step 1: the split kernel prepares its query and the new key and
 //     appends K/V itself (splitChunkVec, runAttention).
 //     Prefill (T > 1), bf16/f16 with head_dim 64 or 128: FlashPrefill.cu
-//     (mma.sync, cp.async). Other multiples of 16 up to 128:
-//     flashPrefillKernel, FlashAttention-style on the tensor cores (WMMA
-//     bf16/f16 products, float32 accumulation and online softmax, P rounded
-//     to the dtype for P V as FlashAttention does); causal, window, softcap
-//     and GQA are all handled in its score stage. Otherwise (f32, other
-//     head sizes) one warp per query row streams its keys with an online
-//     softmax (attnRowsKernel). No step 3 for prefill.
+//     (mma.sync, cp.async); where step 1 takes its 16-byte path (no
+//     qk-norm, rotate-half RoPE) the flash kernel reads the queries from
+//     qkv and turns them itself, and step 1 writes only the cache.
+//     Other multiples of 16 up to 128: flashPrefillKernel, FlashAttention-
+//     style on the tensor cores (WMMA bf16/f16 products, float32
+//     accumulation and online softmax, P rounded to the dtype for P V as
+//     FlashAttention does); causal, window, softcap and GQA are all handled
+//     in its score stage. Otherwise (f32, other head sizes) one warp per
+//     query row streams its keys with an online softmax (attnRowsKernel).
+//     No step 3 for prefill.
 // Positions come from g->pos (the call's pos0 is ignored), so a decode
 // step captured in a graph is right at any position: the grids are sized
 // for max_seq and chunks past the last key exit at once.
@@ -293,7 +296,8 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
 template <class T>
 __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
                                   const T *qkv, T *kCache, T *vCache, T *out,
-                                  int64_t T_, const int64_t *pos0) {
+                                  int64_t T_, const int64_t *pos0,
+                                  int firstHead) {
   constexpr int kVec = 16 / sizeof(T);
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
@@ -302,8 +306,9 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
   const auto [pos, exact] = waitWithAngles(c, pos0, t, cosS, sinS);
-  for (int it = threadIdx.x; it < heads * pieces; it += blockDim.x) {
-    int hh = it / pieces, e0 = (it - hh * pieces) * kVec;
+  for (int it = threadIdx.x; it < (heads - firstHead) * pieces;
+       it += blockDim.x) {
+    int hh = firstHead + it / pieces, e0 = (it % pieces) * kVec;
     const T *src = row + int64_t(hh) * hd;
     T *dst = prepDestination(c, hh, r, b, pos, out, kCache, vCache);
     uint4 own = *reinterpret_cast<const uint4 *>(src + e0);
@@ -322,7 +327,7 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
       for (int k = 0; k < kVec; ++k) {
         float cs, sn;
         ropeAngle(c, exact, cosS, sinS, pos, i0 + k, cs, sn);
-        st(z + k, ld(x + k) * cs + sign * (ld(y + k) * sn));
+        st(z + k, ropeElement(ld(x + k), ld(y + k), cs, sn, sign));
       }
       own = res;
     }
@@ -1111,12 +1116,17 @@ __global__ void __launch_bounds__(128)
 
 template <class T>
 bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
-                  T *out, int64_t B, int64_t T_) {
+                  T *out, int64_t B, int64_t T_, const T *qkv) {
   if constexpr (std::is_same<T, float>::value) {
     return false;
   } else {
-    if (launchFlashPrefillMma<T>(g, c, kc, vc, out, B, T_))
+    if (launchFlashPrefillMma<T>(g, c, kc, vc, out, B, T_, qkv))
       return true;
+    if (qkv) { // runAttention asked flashQueriesFromQkv first
+      g->noteError("olmg_attention: prefill's queries were left unprepared "
+                   "for a flash kernel that did not launch");
+      return true;
+    }
     if (c.hd % 16 || c.hd > 128)
       return false;
     FlashSmem L(c.hd);
@@ -1261,7 +1271,7 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
     g->noteLaunch("olmg_attention (combine)");
     return;
   }
-  if (flashPrefill<T>(g, c, kc, vc, out, B, T_))
+  if (flashPrefill<T>(g, c, kc, vc, out, B, T_, fusedQkv))
     return;
   int64_t rows = B * T_ * c.heads;
   unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
@@ -1316,15 +1326,25 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
                      c.qkNorm == 0 && sizeof(T) == 2 &&
                      (c.hd == 64 || c.hd == 128) && c.rot % 2 == 0 &&
                      aligned16({qkv, kc, vc, o});
+  const bool vecPrep = c.qkNorm == 0 && !c.interleaved &&
+                       c.rot % (2 * kVec) == 0 && c.hd % kVec == 0 &&
+                       aligned16({qkv, kc, vc, o});
+  // Prefill on the flash kernel: it reads the queries from qkv and turns
+  // them itself, so prep writes only the cache (OlmgContext::
+  // flashQueries).
+  const bool queriesInFlash =
+      !fused && vecPrep && g->flashQueries &&
+      flashQueriesFromQkv<T>(c, static_cast<const T *>(qkv), kc, vc, o, B, T_);
   if (fused) {
     // No prep.
-  } else if (c.qkNorm == 0 && !c.interleaved && c.rot % (2 * kVec) == 0 &&
-             c.hd % kVec == 0 && aligned16({qkv, kc, vc, o})) {
-    int items = heads * c.hd / kVec;
+  } else if (vecPrep) {
+    int first = queriesInFlash ? c.heads : 0;
+    int items = (heads - first) * c.hd / kVec;
     int threads = std::min(512, (items + 31) / 32 * 32);
     launchDependent(g, prepRopeVecKernel<T>, unsigned(B * T_), threads, 0, c,
-                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos);
-    g->noteLaunch("olmg_attention (prep)");
+                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos, first);
+    g->noteLaunch(queriesInFlash ? "olmg_attention (prep keys and values)"
+                                 : "olmg_attention (prep)");
   } else if (c.qkNorm == 0 && c.hd % 2 == 0) {
     int items = heads * c.hd / 2;
     int threads = std::min(256, (items + 31) / 32 * 32);
@@ -1334,7 +1354,8 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   } else {
     launchPrep<T>(g, c, qkv, kc, vc, o, B, T_, qNormW, kNormW, qNormB, kNormB);
   }
-  const T *fusedQkv = fused ? static_cast<const T *>(qkv) : nullptr;
+  const T *fusedQkv =
+      fused || queriesInFlash ? static_cast<const T *>(qkv) : nullptr;
   if (c.hd <= 64)
     attendAll<T, 2>(g, c, kc, vc, o, B, T_, fusedQkv);
   else if (c.hd <= 128)

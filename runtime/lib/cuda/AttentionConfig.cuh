@@ -41,12 +41,32 @@ __device__ __forceinline__ float capScore(const AttnCfg &c, float s) {
   return c.softcap != 0.0f ? c.softcap * tanhf(s / c.softcap) : s;
 }
 
+/// One element of a rotary pair turned by the angle (cs, sn): x is the
+/// element, partner the other of its pair, sign -1 for the pair's first
+/// element and +1 for its second. The prep kernels and the flash kernel's
+/// queries use this one expression, so both round alike.
+__device__ __forceinline__ float ropeElement(float x, float partner, float cs,
+                                             float sn, float sign) {
+  return x * cs + sign * (partner * sn);
+}
+
 /// FlashPrefill.cu: prefill attention on the tensor cores (mma.sync,
 /// cp.async double buffering) for bf16/f16 with head_dim 64 or 128 and
 /// 16-byte aligned buffers. Returns false (launching nothing) otherwise.
+/// Queries come prepared in `out`, or where `qkv` is given, unprepared
+/// from the packed q/k/v rows: the kernel applies RoPE to them itself
+/// (flashQueriesFromQkv says where it can).
 template <class T>
 bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
-                           const T *vCache, T *out, int64_t B, int64_t T_);
+                           const T *vCache, T *out, int64_t B, int64_t T_,
+                           const T *qkv = nullptr);
+
+/// Whether launchFlashPrefillMma can take a prefill's queries straight
+/// from the packed rows (no qk-norm; the prep kernel then writes only the
+/// cache).
+template <class T>
+bool flashQueriesFromQkv(const AttnCfg &c, const T *qkv, const T *kCache,
+                         const T *vCache, const T *out, int64_t B, int64_t T_);
 
 } // namespace olmrt::cuda
 

@@ -367,6 +367,7 @@ OlmgContext::OlmgContext(DType dtype, int64_t maxBatch)
   useGemv = !off("OLMRT_CUDA_GEMV");
   useGemvMma = !off("OLMRT_CUDA_GEMV_MMA");
   usePdl = !off("OLMRT_CUDA_PDL");
+  flashQueries = !off("OLMRT_CUDA_FLASH_QUERIES");
   // Gemv.cu's launchForm() takes anything but 32-256 as the runtime's
   // choice.
   if (const char *width = std::getenv("OLMRT_CUDA_GEMV_WIDTH"))

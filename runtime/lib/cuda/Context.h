@@ -120,6 +120,11 @@ struct OlmgContext {
   /// once for all its query heads) wherever it applies; forced for
   /// measurements (kernel_check, OLMRT_CUDA_SPLIT_GROUPED for a bench A/B).
   int splitGrouped = -1;
+  /// Prefill's flash kernel reads the queries from the packed q/k/v rows
+  /// and applies RoPE itself, so the prep kernel writes only the cache
+  /// (Attention.cu, FlashPrefill.cu); OLMRT_CUDA_FLASH_QUERIES=0 has prep
+  /// write the queries for it as before.
+  bool flashQueries = true;
   /// Device int64: the position of the first token of the current call.
   int64_t *pos = nullptr;
   /// The last launch noted was a position kernel's (setPosition,

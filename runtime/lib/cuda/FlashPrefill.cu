@@ -140,13 +140,35 @@ __device__ __forceinline__ void loadTile(T *dst, const T *src, int64_t stride,
   }
 }
 
+/// RoPE of the query tile in shared memory (rows [0, rows), query row r
+/// at position pos + r), as the prep kernel would have written it: the
+/// same angles, the same float expression, one rounding to the dtype.
+template <int HD, class T>
+__device__ __forceinline__ void ropeQueryTile(const AttnCfg &c, T *Qs,
+                                              int64_t pos, int rows) {
+  const int pairs = c.rot / 2;
+  for (int it = threadIdx.x; it < rows * pairs; it += kThreads) {
+    int r = it / pairs, i = it - r * pairs;
+    int a = c.interleaved ? 2 * i : i,
+        b = c.interleaved ? 2 * i + 1 : i + pairs;
+    float angle = float(pos + r) * c.invFreq[i];
+    float cs = cosf(angle), sn = sinf(angle);
+    T *q = Qs + r * Tile<HD>::ld;
+    float x = ld(q + a), y = ld(q + b);
+    st(q + a, ropeElement(x, y, cs, sn, -1.0f));
+    st(q + b, ropeElement(y, x, cs, sn, 1.0f));
+  }
+}
+
 /// grid (B * heads, ceil(T / qRows)). Queries are read from `out`
-/// (prepared there by the prep kernel) and the results are written over
-/// them.
+/// (prepared there by the prep kernel), or where `qkv` is given from the
+/// packed q/k/v rows, turned by RoPE here (the prep kernel then wrote only
+/// the cache: 2 of Llama-3.2-1B's 3 MB a token's queries cost it, read and
+/// written, are saved). The results are written to `out`.
 template <class T, int HD>
 __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     flashMmaKernel(AttnCfg c, const T *kCache, const T *vCache, T *out,
-                   int64_t T_, const int64_t *pos0) {
+                   int64_t T_, const int64_t *pos0, const T *qkv) {
   using L = Tile<HD>;
   extern __shared__ __align__(128) unsigned char flashMmaSmem[];
   T *Qs = reinterpret_cast<T *>(flashMmaSmem);
@@ -164,6 +186,11 @@ __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
   int qRows = int(min(int64_t(L::qRows), T_ - t0));
   int64_t qStride = int64_t(c.heads) * HD;
   T *qBase = out + (b * T_ + t0) * qStride + h * HD;
+  // Where the queries are read: `out`, or the packed rows (heads, then the
+  // kv heads' keys and values).
+  const int64_t qInStride =
+      qkv ? int64_t(c.heads + 2 * c.kvHeads) * HD : qStride;
+  const T *qIn = qkv ? qkv + (b * T_ + t0) * qInStride + h * HD : qBase;
   const T *K = kCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
   const T *V = vCache + (b * c.kvHeads + kvh) * c.maxSeq * HD;
 
@@ -186,7 +213,7 @@ __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     loadTile<HD, kKeys>(Ks + buf * L::kvElems, K + kt * HD, HD, rows);
     loadTile<HD, kKeys>(Vs + buf * L::kvElems, V + kt * HD, HD, rows);
   };
-  loadTile<HD, L::qRows>(Qs, qBase, qStride, qRows);
+  loadTile<HD, L::qRows>(Qs, qIn, qInStride, qRows);
   loadKV(0, 0);
   cpAsyncCommit();
 
@@ -208,6 +235,10 @@ __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     cpAsyncWaitAllButOne();
     __syncthreads();
     if (i == 0) {
+      if (qkv) {
+        ropeQueryTile<HD>(c, Qs, p0 + t0, qRows);
+        __syncthreads();
+      }
 #pragma unroll
       for (int k = 0; k < HD / 16; ++k) {
         int row = warp * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
@@ -341,56 +372,86 @@ __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
   }
 }
 
-template <class T, int HD>
-bool launch(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc, T *out,
-            int64_t B, int64_t T_) {
-  constexpr size_t smem = Tile<HD>::bytes;
-  static bool configured = false;
-  if (!configured) {
+/// Raises the kernel's shared-memory limit once; false if the device
+/// refuses it.
+template <class T, int HD> bool configured() {
+  static const bool ok = [] {
     if (cudaFuncSetAttribute(flashMmaKernel<T, HD>,
                              cudaFuncAttributeMaxDynamicSharedMemorySize,
-                             int(smem)) != cudaSuccess) {
-      (void)cudaGetLastError();
-      return false;
-    }
-    configured = true;
-  }
+                             int(Tile<HD>::bytes)) == cudaSuccess)
+      return true;
+    (void)cudaGetLastError();
+    return false;
+  }();
+  return ok;
+}
+
+template <class T, int HD>
+void launch(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc, T *out,
+            int64_t B, int64_t T_, const T *qkv) {
   constexpr int rows = Tile<HD>::qRows;
   dim3 grid(unsigned(B * c.heads), unsigned((T_ + rows - 1) / rows));
-  flashMmaKernel<T, HD>
-      <<<grid, kThreads, smem, g->stream>>>(c, kc, vc, out, T_, g->pos);
+  flashMmaKernel<T, HD><<<grid, kThreads, Tile<HD>::bytes, g->stream>>>(
+      c, kc, vc, out, T_, g->pos, qkv);
   g->noteLaunch("olmg_attention (flash prefill)");
-  return true;
+}
+
+/// Whether the kernel takes this call (bf16/f16, head_dim 64 or 128,
+/// 16-byte aligned buffers, a grid the launch allows).
+template <class T>
+bool applies(const AttnCfg &c, std::initializer_list<const void *> buffers,
+             int64_t B, int64_t T_) {
+  if constexpr (std::is_same<T, float>::value) {
+    return false;
+  } else {
+    // Query tiles are the grid's y (at most 65535 of them).
+    if (!aligned16(buffers) || T_ > 65535 * 64 || B * c.heads > INT32_MAX)
+      return false;
+    if (c.hd == 64)
+      return configured<T, 64>();
+    if (c.hd == 128)
+      return configured<T, 128>();
+    return false;
+  }
 }
 
 } // namespace
 
 template <class T>
+bool flashQueriesFromQkv(const AttnCfg &c, const T *qkv, const T *kCache,
+                         const T *vCache, const T *out, int64_t B, int64_t T_) {
+  return T_ > 1 && c.qkNorm == 0 && c.rot % 2 == 0 &&
+         applies<T>(c, {qkv, kCache, vCache, out}, B, T_);
+}
+
+template <class T>
 bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
-                           const T *vCache, T *out, int64_t B, int64_t T_) {
+                           const T *vCache, T *out, int64_t B, int64_t T_,
+                           const T *qkv) {
   if constexpr (std::is_same<T, float>::value) {
     return false;
   } else {
-    // Query tiles are the grid's y (at most 65535 of them).
-    if (!aligned16({kCache, vCache, out}) || T_ > 65535 * 64 ||
-        B * c.heads > INT32_MAX)
+    if (qkv ? !flashQueriesFromQkv<T>(c, qkv, kCache, vCache, out, B, T_)
+            : !applies<T>(c, {kCache, vCache, out}, B, T_))
       return false;
     if (c.hd == 64)
-      return launch<T, 64>(g, c, kCache, vCache, out, B, T_);
-    if (c.hd == 128)
-      return launch<T, 128>(g, c, kCache, vCache, out, B, T_);
-    return false;
+      launch<T, 64>(g, c, kCache, vCache, out, B, T_, qkv);
+    else
+      launch<T, 128>(g, c, kCache, vCache, out, B, T_, qkv);
+    return true;
   }
 }
 
-template bool launchFlashPrefillMma<float>(OlmgContext *, const AttnCfg &,
-                                           const float *, const float *,
-                                           float *, int64_t, int64_t);
-template bool launchFlashPrefillMma<__nv_bfloat16>(
-    OlmgContext *, const AttnCfg &, const __nv_bfloat16 *,
-    const __nv_bfloat16 *, __nv_bfloat16 *, int64_t, int64_t);
-template bool launchFlashPrefillMma<__half>(OlmgContext *, const AttnCfg &,
-                                            const __half *, const __half *,
-                                            __half *, int64_t, int64_t);
+#define OLMG_FLASH_INSTANCES(T)                                                \
+  template bool launchFlashPrefillMma<T>(OlmgContext *, const AttnCfg &,       \
+                                         const T *, const T *, T *, int64_t,   \
+                                         int64_t, const T *);                  \
+  template bool flashQueriesFromQkv<T>(const AttnCfg &, const T *, const T *,  \
+                                       const T *, const T *, int64_t,          \
+                                       int64_t);
+OLMG_FLASH_INSTANCES(float)
+OLMG_FLASH_INSTANCES(__nv_bfloat16)
+OLMG_FLASH_INSTANCES(__half)
+#undef OLMG_FLASH_INSTANCES
 
 } // namespace olmrt::cuda
