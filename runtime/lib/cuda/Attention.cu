@@ -297,7 +297,7 @@ template <class T>
 __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
                                   const T *qkv, T *kCache, T *vCache, T *out,
                                   int64_t T_, const int64_t *pos0,
-                                  int firstHead) {
+                                  int firstHead, float2 *angles) {
   constexpr int kVec = 16 / sizeof(T);
   __shared__ float cosS[kMaxRopePairs], sinS[kMaxRopePairs];
   int64_t r = blockIdx.x; // b * T + t
@@ -306,6 +306,14 @@ __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
   const int heads = c.heads + 2 * c.kvHeads;
   const T *row = qkv + r * int64_t(heads) * hd;
   const auto [pos, exact] = waitWithAngles(c, pos0, t, cosS, sinS);
+  // The first sequence's tokens record their angles for the flash kernel,
+  // which turns the queries (flashQueriesFromQkv).
+  if (angles && b == 0)
+    for (int i = threadIdx.x; i < pairs; i += blockDim.x) {
+      float cs, sn;
+      ropeAngle(c, exact, cosS, sinS, pos, i, cs, sn);
+      angles[t * pairs + i] = make_float2(cs, sn);
+    }
   for (int it = threadIdx.x; it < (heads - firstHead) * pieces;
        it += blockDim.x) {
     int hh = firstHead + it / pieces, e0 = (it % pieces) * kVec;
@@ -1116,11 +1124,12 @@ __global__ void __launch_bounds__(128)
 
 template <class T>
 bool flashPrefill(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc,
-                  T *out, int64_t B, int64_t T_, const T *qkv) {
+                  T *out, int64_t B, int64_t T_, const T *qkv,
+                  const float2 *angles) {
   if constexpr (std::is_same<T, float>::value) {
     return false;
   } else {
-    if (launchFlashPrefillMma<T>(g, c, kc, vc, out, B, T_, qkv))
+    if (launchFlashPrefillMma<T>(g, c, kc, vc, out, B, T_, qkv, angles))
       return true;
     if (qkv) { // runAttention asked flashQueriesFromQkv first
       g->noteError("olmg_attention: prefill's queries were left unprepared "
@@ -1215,18 +1224,26 @@ void launchSplitGroup(OlmgContext *g, const AttnCfg &c, const SplitGrid &split,
   }
 }
 
+/// Scratch floats of decode's split-KV partials for a step of up to
+/// max_batch sequences: sized by every call, prefill included, so that the
+/// decode graph, captured after a prefill, finds the scratch it needs
+/// already allocated.
+template <class T>
+size_t partialFloats(const OlmgContext *g, const AttnCfg &c, int64_t B) {
+  return size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) *
+         splitGrid<T>(g, c, B).splits * (c.hd + 2);
+}
+
 template <class T, int MAXI>
 void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
-               int64_t B, int64_t T_, const T *fusedQkv) {
+               int64_t B, int64_t T_, const T *fusedQkv, const float2 *angles) {
   size_t smem = size_t(kWarps) * c.hd * sizeof(float);
   // Split-KV partials for a decode step of up to max_batch sequences: sized
   // by every call, prefill included, so that the decode graph, captured
   // after a prefill, finds the scratch it needs already allocated.
   const SplitGrid split = splitGrid<T>(g, c, B);
   const int64_t splits = split.splits;
-  size_t need =
-      size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splits * (c.hd + 2);
-  float *scratch = g->scratchFor(need);
+  float *scratch = g->scratchFor(partialFloats<T>(g, c, B));
   if (T_ == 1) {
     int64_t rows = B * c.heads;
     if (!scratch)
@@ -1271,7 +1288,7 @@ void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
     g->noteLaunch("olmg_attention (combine)");
     return;
   }
-  if (flashPrefill<T>(g, c, kc, vc, out, B, T_, fusedQkv))
+  if (flashPrefill<T>(g, c, kc, vc, out, B, T_, fusedQkv, angles))
     return;
   int64_t rows = B * T_ * c.heads;
   unsigned grid = unsigned((rows + kWarps - 1) / kWarps);
@@ -1335,14 +1352,26 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   const bool queriesInFlash =
       !fused && vecPrep && g->flashQueries &&
       flashQueriesFromQkv<T>(c, static_cast<const T *>(qkv), kc, vc, o, B, T_);
+  float2 *angles = nullptr;
   if (fused) {
     // No prep.
   } else if (vecPrep) {
     int first = queriesInFlash ? c.heads : 0;
     int items = (heads - first) * c.hd / kVec;
     int threads = std::min(512, (items + 31) / 32 * 32);
+    // The queries' angles, a float2 per (token, pair), go to scratch after
+    // the partials' share (which attendAll then finds allocated).
+    if (queriesInFlash) {
+      size_t partials = partialFloats<T>(g, c, B) / 2 * 2;
+      float *scratch =
+          g->scratchFor(partials + size_t(T_) * size_t(c.rot / 2) * 2);
+      if (!scratch)
+        return;
+      angles = reinterpret_cast<float2 *>(scratch + partials);
+    }
     launchDependent(g, prepRopeVecKernel<T>, unsigned(B * T_), threads, 0, c,
-                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos, first);
+                    static_cast<const T *>(qkv), kc, vc, o, T_, g->pos, first,
+                    angles);
     g->noteLaunch(queriesInFlash ? "olmg_attention (prep keys and values)"
                                  : "olmg_attention (prep)");
   } else if (c.qkNorm == 0 && c.hd % 2 == 0) {
@@ -1357,13 +1386,13 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
   const T *fusedQkv =
       fused || queriesInFlash ? static_cast<const T *>(qkv) : nullptr;
   if (c.hd <= 64)
-    attendAll<T, 2>(g, c, kc, vc, o, B, T_, fusedQkv);
+    attendAll<T, 2>(g, c, kc, vc, o, B, T_, fusedQkv, angles);
   else if (c.hd <= 128)
-    attendAll<T, 4>(g, c, kc, vc, o, B, T_, fusedQkv);
+    attendAll<T, 4>(g, c, kc, vc, o, B, T_, fusedQkv, angles);
   else if (c.hd <= 256)
-    attendAll<T, 8>(g, c, kc, vc, o, B, T_, fusedQkv);
+    attendAll<T, 8>(g, c, kc, vc, o, B, T_, fusedQkv, angles);
   else
-    attendAll<T, 16>(g, c, kc, vc, o, B, T_, fusedQkv);
+    attendAll<T, 16>(g, c, kc, vc, o, B, T_, fusedQkv, angles);
 }
 
 } // namespace

@@ -55,11 +55,14 @@ __device__ __forceinline__ float ropeElement(float x, float partner, float cs,
 /// 16-byte aligned buffers. Returns false (launching nothing) otherwise.
 /// Queries come prepared in `out`, or where `qkv` is given, unprepared
 /// from the packed q/k/v rows: the kernel applies RoPE to them itself
-/// (flashQueriesFromQkv says where it can).
+/// (flashQueriesFromQkv says where it can), with the cosine and sine of
+/// token t's rotary pair i at angles[t * rot / 2 + i] (the prep kernel
+/// writes them).
 template <class T>
 bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
                            const T *vCache, T *out, int64_t B, int64_t T_,
-                           const T *qkv = nullptr);
+                           const T *qkv = nullptr,
+                           const float2 *angles = nullptr);
 
 /// Whether launchFlashPrefillMma can take a prefill's queries straight
 /// from the packed rows (no qk-norm; the prep kernel then writes only the

@@ -140,19 +140,21 @@ __device__ __forceinline__ void loadTile(T *dst, const T *src, int64_t stride,
   }
 }
 
-/// RoPE of the query tile in shared memory (rows [0, rows), query row r
-/// at position pos + r), as the prep kernel would have written it: the
-/// same angles, the same float expression, one rounding to the dtype.
+/// RoPE of the query tile in shared memory (rows [0, rows); row r's angles
+/// at angles[r * rot / 2]), as the prep kernel would have written it: the
+/// angles it computed, the same float expression, one rounding to the
+/// dtype. (Computing the angles here cost more than prep's query traffic
+/// saved: a cosf and a sinf per head, where prep shares them by token.)
 template <int HD, class T>
 __device__ __forceinline__ void ropeQueryTile(const AttnCfg &c, T *Qs,
-                                              int64_t pos, int rows) {
+                                              const float2 *angles, int rows) {
   const int pairs = c.rot / 2;
   for (int it = threadIdx.x; it < rows * pairs; it += kThreads) {
     int r = it / pairs, i = it - r * pairs;
     int a = c.interleaved ? 2 * i : i,
         b = c.interleaved ? 2 * i + 1 : i + pairs;
-    float angle = float(pos + r) * c.invFreq[i];
-    float cs = cosf(angle), sn = sinf(angle);
+    const float2 angle = angles[r * pairs + i];
+    const float cs = angle.x, sn = angle.y;
     T *q = Qs + r * Tile<HD>::ld;
     float x = ld(q + a), y = ld(q + b);
     st(q + a, ropeElement(x, y, cs, sn, -1.0f));
@@ -168,7 +170,8 @@ __device__ __forceinline__ void ropeQueryTile(const AttnCfg &c, T *Qs,
 template <class T, int HD>
 __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     flashMmaKernel(AttnCfg c, const T *kCache, const T *vCache, T *out,
-                   int64_t T_, const int64_t *pos0, const T *qkv) {
+                   int64_t T_, const int64_t *pos0, const T *qkv,
+                   const float2 *angles) {
   using L = Tile<HD>;
   extern __shared__ __align__(128) unsigned char flashMmaSmem[];
   T *Qs = reinterpret_cast<T *>(flashMmaSmem);
@@ -236,7 +239,7 @@ __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     __syncthreads();
     if (i == 0) {
       if (qkv) {
-        ropeQueryTile<HD>(c, Qs, p0 + t0, qRows);
+        ropeQueryTile<HD>(c, Qs, angles + t0 * (c.rot / 2), qRows);
         __syncthreads();
       }
 #pragma unroll
@@ -388,11 +391,11 @@ template <class T, int HD> bool configured() {
 
 template <class T, int HD>
 void launch(OlmgContext *g, const AttnCfg &c, const T *kc, const T *vc, T *out,
-            int64_t B, int64_t T_, const T *qkv) {
+            int64_t B, int64_t T_, const T *qkv, const float2 *angles) {
   constexpr int rows = Tile<HD>::qRows;
   dim3 grid(unsigned(B * c.heads), unsigned((T_ + rows - 1) / rows));
   flashMmaKernel<T, HD><<<grid, kThreads, Tile<HD>::bytes, g->stream>>>(
-      c, kc, vc, out, T_, g->pos, qkv);
+      c, kc, vc, out, T_, g->pos, qkv, angles);
   g->noteLaunch("olmg_attention (flash prefill)");
 }
 
@@ -427,17 +430,18 @@ bool flashQueriesFromQkv(const AttnCfg &c, const T *qkv, const T *kCache,
 template <class T>
 bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
                            const T *vCache, T *out, int64_t B, int64_t T_,
-                           const T *qkv) {
+                           const T *qkv, const float2 *angles) {
   if constexpr (std::is_same<T, float>::value) {
     return false;
   } else {
-    if (qkv ? !flashQueriesFromQkv<T>(c, qkv, kCache, vCache, out, B, T_)
+    if (qkv ? !angles ||
+                  !flashQueriesFromQkv<T>(c, qkv, kCache, vCache, out, B, T_)
             : !applies<T>(c, {kCache, vCache, out}, B, T_))
       return false;
     if (c.hd == 64)
-      launch<T, 64>(g, c, kCache, vCache, out, B, T_, qkv);
+      launch<T, 64>(g, c, kCache, vCache, out, B, T_, qkv, angles);
     else
-      launch<T, 128>(g, c, kCache, vCache, out, B, T_, qkv);
+      launch<T, 128>(g, c, kCache, vCache, out, B, T_, qkv, angles);
     return true;
   }
 }
@@ -445,7 +449,7 @@ bool launchFlashPrefillMma(OlmgContext *g, const AttnCfg &c, const T *kCache,
 #define OLMG_FLASH_INSTANCES(T)                                                \
   template bool launchFlashPrefillMma<T>(OlmgContext *, const AttnCfg &,       \
                                          const T *, const T *, T *, int64_t,   \
-                                         int64_t, const T *);                  \
+                                         int64_t, const T *, const float2 *);  \
   template bool flashQueriesFromQkv<T>(const AttnCfg &, const T *, const T *,  \
                                        const T *, const T *, int64_t,          \
                                        int64_t);
