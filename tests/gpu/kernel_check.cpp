@@ -1267,7 +1267,9 @@ void runAll(DType dt) {
        0, 1, 64, 0, 0.0f},
   };
   // GQA decode takes the grouped split kernel; its cases again with the
-  // per-head one.
+  // per-head one. Prefill's flash kernel turns its queries itself, whatever
+  // OLMRT_CUDA_FLASH_QUERIES says.
+  g.flashQueries = true;
   for (bool perHead : {false, true}) {
     g.splitGrouped = perHead ? 0 : 1;
     formTag = perHead ? " [split per head]" : "";

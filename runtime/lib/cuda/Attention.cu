@@ -1362,7 +1362,7 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
     // The queries' angles, a float2 per (token, pair), go to scratch after
     // the partials' share (which attendAll then finds allocated).
     if (queriesInFlash) {
-      size_t partials = partialFloats<T>(g, c, B) / 2 * 2;
+      size_t partials = (partialFloats<T>(g, c, B) + 1) / 2 * 2;
       float *scratch =
           g->scratchFor(partials + size_t(T_) * size_t(c.rot / 2) * 2);
       if (!scratch)
