@@ -1360,11 +1360,15 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
     int items = (heads - first) * c.hd / kVec;
     int threads = std::min(512, (items + 31) / 32 * 32);
     // The queries' angles, a float2 per (token, pair), go to scratch after
-    // the partials' share (which attendAll then finds allocated).
+    // the partials' share (which attendAll then finds allocated). Sized
+    // for max_seq tokens, not this call's: a longer prompt later must not
+    // grow the scratch, which would make the captured decode graphs be
+    // captured again.
     if (queriesInFlash) {
       size_t partials = (partialFloats<T>(g, c, B) + 1) / 2 * 2;
       float *scratch =
-          g->scratchFor(partials + size_t(T_) * size_t(c.rot / 2) * 2);
+          g->scratchFor(partials + size_t(std::max<int64_t>(c.maxSeq, T_)) *
+                                       size_t(c.rot / 2) * 2);
       if (!scratch)
         return;
       angles = reinterpret_cast<float2 *>(scratch + partials);
