@@ -293,6 +293,9 @@ __global__ void prepRopeKernel(const __grid_constant__ AttnCfg c, const T *qkv,
 /// one 16-byte piece of the output from its piece and its rotation
 /// partner's (the piece rot / 2 elements away), instead of one pair by
 /// 2-byte loads: Llama's 8 x 512 prep moved 50 MB at 1.7 TB/s that way.
+/// Heads before firstHead are skipped: c.heads where the flash kernel
+/// turns the queries itself, and then `angles` receives the first
+/// sequence's cos/sin, a float2 per (token, pair), for it to use.
 template <class T>
 __global__ void prepRopeVecKernel(const __grid_constant__ AttnCfg c,
                                   const T *qkv, T *kCache, T *vCache, T *out,
@@ -1191,9 +1194,13 @@ struct SplitGrid {
   dim3 grid;
   int64_t blocks() const { return int64_t(grid.x) * grid.y; }
 };
+/// Chunks of kChunk keys a row of the split grid: max_seq's, whatever the
+/// position (see the file comment).
+int64_t splitsFor(const AttnCfg &c) { return (c.maxSeq + kChunk - 1) / kChunk; }
+
 template <class T>
 SplitGrid splitGrid(const OlmgContext *g, const AttnCfg &c, int64_t B) {
-  const int64_t splits = (c.maxSeq + kChunk - 1) / kChunk;
+  const int64_t splits = splitsFor(c);
   const int64_t blocksY = (splits + kWarps - 1) / kWarps;
   const bool grouped = groupedSplit<T>(g, c, B * c.heads * blocksY);
   return {
@@ -1228,22 +1235,18 @@ void launchSplitGroup(OlmgContext *g, const AttnCfg &c, const SplitGrid &split,
 /// max_batch sequences: sized by every call, prefill included, so that the
 /// decode graph, captured after a prefill, finds the scratch it needs
 /// already allocated.
-template <class T>
 size_t partialFloats(const OlmgContext *g, const AttnCfg &c, int64_t B) {
-  return size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) *
-         splitGrid<T>(g, c, B).splits * (c.hd + 2);
+  return size_t(std::max<int64_t>(B, g->maxBatch) * c.heads) * splitsFor(c) *
+         (c.hd + 2);
 }
 
 template <class T, int MAXI>
 void attendAll(OlmgContext *g, const AttnCfg &c, T *kc, T *vc, T *out,
                int64_t B, int64_t T_, const T *fusedQkv, const float2 *angles) {
   size_t smem = size_t(kWarps) * c.hd * sizeof(float);
-  // Split-KV partials for a decode step of up to max_batch sequences: sized
-  // by every call, prefill included, so that the decode graph, captured
-  // after a prefill, finds the scratch it needs already allocated.
   const SplitGrid split = splitGrid<T>(g, c, B);
   const int64_t splits = split.splits;
-  float *scratch = g->scratchFor(partialFloats<T>(g, c, B));
+  float *scratch = g->scratchFor(partialFloats(g, c, B));
   if (T_ == 1) {
     int64_t rows = B * c.heads;
     if (!scratch)
@@ -1365,7 +1368,7 @@ void runAttention(OlmgContext *g, const AttnCfg &c, const void *qkv,
     // grow the scratch, which would make the captured decode graphs be
     // captured again.
     if (queriesInFlash) {
-      size_t partials = (partialFloats<T>(g, c, B) + 1) / 2 * 2;
+      size_t partials = (partialFloats(g, c, B) + 1) / 2 * 2;
       float *scratch =
           g->scratchFor(partials + size_t(std::max<int64_t>(c.maxSeq, T_)) *
                                        size_t(c.rot / 2) * 2);

@@ -165,8 +165,9 @@ __device__ __forceinline__ void ropeQueryTile(const AttnCfg &c, T *Qs,
 /// grid (B * heads, ceil(T / qRows)). Queries are read from `out`
 /// (prepared there by the prep kernel), or where `qkv` is given from the
 /// packed q/k/v rows, turned by RoPE here (the prep kernel then wrote only
-/// the cache: 2 of Llama-3.2-1B's 3 MB a token's queries cost it, read and
-/// written, are saved). The results are written to `out`.
+/// the cache: at Llama-3.2-1B's 8 x 512 prefill, 16.8 MB of queries a
+/// layer are no longer written and read back). The results are written to
+/// `out`.
 template <class T, int HD>
 __global__ void __launch_bounds__(kThreads, Tile<HD>::minBlocks)
     flashMmaKernel(AttnCfg c, const T *kCache, const T *vCache, T *out,
